@@ -1,0 +1,54 @@
+// Progressive enhancement only: every page works without this script.
+// - tables with class "sortable": click (or Enter on) a header to sort;
+// - an <input class="table-filter" data-table="ID">: filters that table's rows as you type.
+(function () {
+  "use strict";
+  function cellValue(row, i) {
+    var c = row.cells[i];
+    return c ? c.textContent.trim() : "";
+  }
+  function compare(a, b) {
+    var na = Number(a.replace(/[, ]/g, "")), nb = Number(b.replace(/[, ]/g, ""));
+    if (a !== "" && b !== "" && !isNaN(na) && !isNaN(nb)) return na - nb;
+    return a.localeCompare(b, undefined, { sensitivity: "base", numeric: true });
+  }
+  function makeSortable(table) {
+    var head = table.tHead;
+    if (!head || !table.tBodies[0]) return;
+    Array.prototype.forEach.call(head.rows[0].cells, function (th, i) {
+      if (!th.textContent.trim()) return;
+      th.classList.add("sortable-col");
+      th.tabIndex = 0;
+      function sort() {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(head.rows[0].cells, function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (r1, r2) {
+          var d = compare(cellValue(r1, i), cellValue(r2, i));
+          return asc ? d : -d;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+      });
+    });
+  }
+  function makeFilter(input) {
+    var table = document.getElementById(input.getAttribute("data-table"));
+    if (!table || !table.tBodies[0]) return;
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+        r.hidden = q !== "" && r.textContent.toLowerCase().indexOf(q) === -1;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.sortable").forEach(makeSortable);
+    document.querySelectorAll("input.table-filter").forEach(makeFilter);
+  });
+})();

@@ -1,0 +1,94 @@
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use drawdown_domain::Permission;
+use drawdown_storage::StorageError;
+
+/// Every failure a request can meet, converted to a page or a JSON body at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("you need to log in")]
+    NotLoggedIn { api: bool, invalid_session: bool },
+    #[error("not permitted: this needs the permission {need:?}")]
+    Forbidden { need: Permission, api: bool },
+    #[error("the form's security token (CSRF) is missing or wrong: reload the page and try again")]
+    BadCsrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many failed attempts: try again in {0} seconds")]
+    TooManyAttempts(u64),
+    #[error("the vault is locked: an administrator must unlock it before personal data can be used")]
+    VaultLocked,
+    #[error("personal data on this deployment was wiped and cannot be recovered")]
+    Wiped,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotLoggedIn { .. } => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            WebError::BadCsrf | WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            WebError::VaultLocked => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Wiped => StatusCode::GONE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StorageError> for WebError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Conflict(m) => WebError::Conflict(m),
+            StorageError::NotFound(_) => WebError::NotFound,
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<drawdown_vault::VaultError> for WebError {
+    fn from(e: drawdown_vault::VaultError) -> Self {
+        WebError::Internal(format!("vault: {e}"))
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        WebError::Internal(format!("template: {e}"))
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status();
+        let api = matches!(
+            self,
+            WebError::NotLoggedIn { api: true, .. } | WebError::Forbidden { api: true, .. }
+        );
+        match self {
+            WebError::NotLoggedIn { api: false, invalid_session } => {
+                let to = if invalid_session { "/login?expired=1" } else { "/login" };
+                let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+                if invalid_session {
+                    if let Ok(v) = crate::auth::clear_session_cookie().parse() {
+                        r.headers_mut().insert(header::SET_COOKIE, v);
+                    }
+                }
+                r
+            }
+            e if api => crate::api::error_body(status, &e.to_string()),
+            e => crate::pages::error_page(status, &e),
+        }
+    }
+}

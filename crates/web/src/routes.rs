@@ -1,0 +1,132 @@
+//! The route table: each route once, with the permission it needs. The same table builds the
+//! router, the OpenAPI document and the access-matrix test, so they cannot drift apart.
+
+use crate::auth::{authenticate, authorize};
+use crate::{api, assets, pages, AppState};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderValue};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::Response;
+use axum::Router;
+use drawdown_domain::Permission;
+use drawdown_domain::Permission::*;
+
+/// What a route needs of its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, logged in or not.
+    Public,
+    /// Any logged-in user, whatever their roles.
+    Login,
+    Perm(Permission),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub need: Need,
+    pub summary: &'static str,
+}
+
+macro_rules! routes {
+    ($( $method:ident $path:literal => $handler:path, $need:expr, $summary:literal; )*) => {
+        /// Every route of the server.
+        pub const ROUTES: &[RouteSpec] = &[
+            $( RouteSpec { method: stringify!($method), path: $path, need: $need, summary: $summary }, )*
+        ];
+
+        fn register(router: Router<AppState>) -> Router<AppState> {
+            router
+            $(
+                .route(
+                    $path,
+                    axum::routing::$method($handler)
+                        .route_layer(from_fn(|req: Request, next: Next| authorize($need, req, next))),
+                )
+            )*
+        }
+    };
+}
+
+routes! {
+    get "/healthz" => pages::healthz, Need::Public, "Liveness: 200 ok while the server answers";
+    get "/assets/{file}" => assets::serve, Need::Public, "Embedded stylesheet and script";
+    get "/login" => pages::login_page, Need::Public, "Login page";
+    post "/login" => pages::login, Need::Public, "Log in with username and password";
+    post "/logout" => pages::logout, Need::Login, "End this session";
+    get "/" => pages::dashboard, Need::Perm(ViewDashboard), "Dashboard: the post's footprint";
+    get "/posture" => pages::posture, Need::Perm(ViewPosture), "Posture, tripwires and decisions";
+    get "/people" => pages::people, Need::Perm(ViewPeople), "The registry (audited read)";
+    post "/people" => pages::add_person, Need::Perm(ManagePeople), "Add a person to the registry";
+    get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
+    get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";
+    get "/alerts" => pages::alerts, Need::Perm(SendAlerts), "Alerts to segments of the registry";
+    get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "Sensitive holdings and their destruction";
+    get "/protection" => pages::protection, Need::Login, "Vault status, unlock, wipe";
+    post "/protection/unlock" => pages::unlock, Need::Perm(UnlockVault), "Unlock the vault with the passphrase";
+    post "/protection/wipe" => pages::wipe_request, Need::Perm(Wipe), "Request a wipe (a second wipe authority confirms)";
+    post "/protection/wipe/confirm" => pages::wipe_confirm, Need::Perm(Wipe), "Confirm another authority's wipe request";
+    post "/protection/wipe/cancel" => pages::wipe_cancel, Need::Perm(Wipe), "Cancel a pending wipe request";
+    get "/protection/handoff/{name}" => pages::handoff_download, Need::Perm(Wipe), "Download an encrypted hand-off file";
+    get "/account" => pages::account, Need::Login, "Your account";
+    post "/account/password" => pages::change_password, Need::Login, "Change your password";
+    get "/admin/users" => pages::users, Need::Perm(ManageUsers), "Users and roles";
+    post "/admin/users" => pages::create_user, Need::Perm(ManageUsers), "Add a user";
+    post "/admin/users/{id}" => pages::update_user, Need::Perm(ManageUsers), "Change a user's roles or disable them";
+    get "/admin/tokens" => pages::tokens, Need::Perm(ManageTokens), "Device tokens";
+    post "/admin/tokens" => pages::create_token, Need::Perm(ManageTokens), "Issue a device token";
+    post "/admin/tokens/{id}/revoke" => pages::revoke_token, Need::Perm(ManageTokens), "Revoke a device token";
+    get "/admin/audit" => pages::audit, Need::Perm(ViewAudit), "The audit log, filtered";
+    get "/admin/audit/export.csv" => pages::audit_csv, Need::Perm(ViewAudit), "The audit log as CSV (audited)";
+    get "/api/openapi.json" => api::openapi, Need::Public, "This document";
+    get "/api/v1/me" => api::me, Need::Login, "Who the caller is and what they may do";
+    get "/api/v1/footprint" => api::footprint, Need::Perm(ViewDashboard), "Head-counts by category, sites, vault state";
+    get "/api/v1/users" => api::users, Need::Perm(ManageUsers), "List users";
+    post "/api/v1/users" => api::create_user, Need::Perm(ManageUsers), "Create a user";
+    post "/api/v1/users/{id}" => api::update_user, Need::Perm(ManageUsers), "Set a user's roles and disabled flag";
+    get "/api/v1/audit" => api::audit, Need::Perm(ViewAudit), "Audit entries, newest first";
+    get "/api/v1/audit/verify" => api::audit_verify, Need::Perm(ViewAudit), "Verify the audit chain";
+    get "/api/v1/people" => api::people, Need::Perm(ViewPeople), "A page of the registry (audited read)";
+    post "/api/v1/people" => api::add_person, Need::Perm(ManagePeople), "Add a person";
+    get "/api/v1/tokens" => api::tokens, Need::Perm(ManageTokens), "List device tokens";
+    post "/api/v1/tokens" => api::create_token, Need::Perm(ManageTokens), "Issue a device token (shown once)";
+    post "/api/v1/tokens/{id}/revoke" => api::revoke_token, Need::Perm(ManageTokens), "Revoke a device token";
+    get "/api/v1/vault" => api::vault_status, Need::Login, "Vault and deployment state";
+    post "/api/v1/vault/unlock" => api::unlock, Need::Perm(UnlockVault), "Unlock the vault with the passphrase";
+}
+
+/// Headers every answer carries: no framing, no sniffing, no third-party anything.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_asset = req.uri().path().starts_with("/assets/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    if !is_asset {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}
+
+/// Request bodies larger than this are refused before any handler runs.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
+pub fn router(state: AppState) -> Router {
+    register(Router::new())
+        .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), authenticate))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(security_headers))
+        .with_state(state)
+}
