@@ -119,7 +119,10 @@ impl Role {
 
     /// Roles a device token may carry: never accounts, audit or wipe powers.
     pub fn allowed_for_token(self) -> bool {
-        matches!(self, Role::Checkpoint | Role::Viewer | Role::Registrar | Role::Movement)
+        matches!(
+            self,
+            Role::Checkpoint | Role::Viewer | Role::Registrar | Role::Movement
+        )
     }
 }
 
@@ -130,7 +133,9 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-#[error("unknown role '{0}' (roles: administrator, committee, registrar, movement, checkpoint, destruction, viewer, wipe)")]
+#[error(
+    "unknown role '{0}' (roles: administrator, committee, registrar, movement, checkpoint, destruction, viewer, wipe)"
+)]
 pub struct UnknownRole(pub String);
 
 /// What a route needs.
@@ -233,9 +238,23 @@ mod tests {
         // Every permission is granted by someone.
         use Permission::*;
         for p in [
-            ViewDashboard, ViewPosture, ManagePosture, ViewPeople, ManagePeople, ViewMovement,
-            ManageMovement, ScanCheckpoint, ViewAccountability, SendAlerts, ViewDestruction,
-            ManageDestruction, ManageUsers, ManageTokens, ViewAudit, UnlockVault, Wipe,
+            ViewDashboard,
+            ViewPosture,
+            ManagePosture,
+            ViewPeople,
+            ManagePeople,
+            ViewMovement,
+            ManageMovement,
+            ScanCheckpoint,
+            ViewAccountability,
+            SendAlerts,
+            ViewDestruction,
+            ManageDestruction,
+            ManageUsers,
+            ManageTokens,
+            ViewAudit,
+            UnlockVault,
+            Wipe,
         ] {
             assert!(!p.granted_by().is_empty(), "{p:?} is granted by nobody");
         }

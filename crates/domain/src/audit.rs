@@ -52,7 +52,9 @@ pub struct AuditEntry {
 /// The hash of an entry: SHA-256 over length-prefixed fields, so no two field splits collide.
 pub fn entry_hash(prev_hash: &str, at: &str, e: &AuditEvent) -> String {
     let mut h = Sha256::new();
-    for field in [prev_hash, at, &e.actor, &e.action, &e.target, &e.detail, &e.source] {
+    for field in [
+        prev_hash, at, &e.actor, &e.action, &e.target, &e.detail, &e.source,
+    ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -94,12 +96,26 @@ pub enum ChainProblem {
 impl std::fmt::Display for ChainProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChainProblem::Altered { seq } => write!(f, "entry {seq} was altered: its content does not match its hash"),
-            ChainProblem::Missing { from, to } if from == to => write!(f, "entry {from} was removed"),
+            ChainProblem::Altered { seq } => write!(
+                f,
+                "entry {seq} was altered: its content does not match its hash"
+            ),
+            ChainProblem::Missing { from, to } if from == to => {
+                write!(f, "entry {from} was removed")
+            }
             ChainProblem::Missing { from, to } => write!(f, "entries {from} to {to} were removed"),
-            ChainProblem::Reordered { seq } => write!(f, "entry {seq} does not follow the entry before it: entries were reordered, inserted or removed and renumbered"),
-            ChainProblem::Truncated { last_seq, head_seq } => write!(f, "the log ends at entry {last_seq} but had reached entry {head_seq}: entries at the end were removed"),
-            ChainProblem::HeadMismatch { seq } => write!(f, "entry {seq} is not the entry the log recorded as its last"),
+            ChainProblem::Reordered { seq } => write!(
+                f,
+                "entry {seq} does not follow the entry before it: entries were reordered, inserted or removed and renumbered"
+            ),
+            ChainProblem::Truncated { last_seq, head_seq } => write!(
+                f,
+                "the log ends at entry {last_seq} but had reached entry {head_seq}: entries at the end were removed"
+            ),
+            ChainProblem::HeadMismatch { seq } => write!(
+                f,
+                "entry {seq} is not the entry the log recorded as its last"
+            ),
         }
     }
 }
@@ -164,7 +180,8 @@ impl ChainVerifier {
                     head_seq,
                 });
             } else if r.last_seq == head_seq && self.prev_hash.as_deref() != Some(head_hash) {
-                r.problems.push(ChainProblem::HeadMismatch { seq: head_seq });
+                r.problems
+                    .push(ChainProblem::HeadMismatch { seq: head_seq });
             }
         }
         self.report
@@ -217,7 +234,10 @@ mod tests {
     fn deletion_is_caught() {
         let mut c = chain(10);
         c.remove(6);
-        assert_eq!(verify(&c).problems, vec![ChainProblem::Missing { from: 7, to: 7 }]);
+        assert_eq!(
+            verify(&c).problems,
+            vec![ChainProblem::Missing { from: 7, to: 7 }]
+        );
     }
 
     #[test]
@@ -232,7 +252,10 @@ mod tests {
         c.iter().for_each(|e| v.push(e));
         let r = v.finish(Some((head.0, &head.1)));
         assert!(r.problems.contains(&ChainProblem::Reordered { seq: 7 }));
-        assert!(r.problems.contains(&ChainProblem::Truncated { last_seq: 9, head_seq: 10 }));
+        assert!(r.problems.contains(&ChainProblem::Truncated {
+            last_seq: 9,
+            head_seq: 10
+        }));
     }
 
     #[test]
@@ -243,8 +266,16 @@ mod tests {
         c[2].seq = 3;
         c[3].seq = 4;
         let r = verify(&c);
-        assert!(r.problems.contains(&ChainProblem::Reordered { seq: 3 }), "{:?}", r.problems);
-        assert!(!r.problems.iter().any(|p| matches!(p, ChainProblem::Altered { .. })));
+        assert!(
+            r.problems.contains(&ChainProblem::Reordered { seq: 3 }),
+            "{:?}",
+            r.problems
+        );
+        assert!(
+            !r.problems
+                .iter()
+                .any(|p| matches!(p, ChainProblem::Altered { .. }))
+        );
     }
 
     #[test]
@@ -254,7 +285,13 @@ mod tests {
         let mut v = ChainVerifier::new();
         c[..8].iter().for_each(|e| v.push(e));
         let r = v.finish(Some((head.0, &head.1)));
-        assert_eq!(r.problems, vec![ChainProblem::Truncated { last_seq: 8, head_seq: 10 }]);
+        assert_eq!(
+            r.problems,
+            vec![ChainProblem::Truncated {
+                last_seq: 8,
+                head_seq: 10
+            }]
+        );
     }
 
     #[test]

@@ -129,7 +129,10 @@ mod tests {
         };
         assert_eq!(p.full_name(), "mohammad Karimi");
         assert_eq!(p.initials(), "MK");
-        let single = PersonalDetails { given_name: "Gulalai".into(), ..Default::default() };
+        let single = PersonalDetails {
+            given_name: "Gulalai".into(),
+            ..Default::default()
+        };
         assert_eq!(single.full_name(), "Gulalai");
     }
 }

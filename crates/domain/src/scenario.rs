@@ -96,24 +96,108 @@ impl Scale {
 }
 
 const AFGHAN_GIVEN: &[&str] = &[
-    "Mohammad", "Ahmad", "Abdul", "Farid", "Hamid", "Jawad", "Nasir", "Rahim", "Sayed", "Zabiullah",
-    "Mursal", "Fatima", "Gulalai", "Habiba", "Laila", "Mariam", "Nargis", "Parwana", "Shabana",
-    "Zarghona", "Khalid", "Najib", "Wahid", "Samira", "Homa", "Bashir", "Rohullah", "Sadia",
+    "Mohammad",
+    "Ahmad",
+    "Abdul",
+    "Farid",
+    "Hamid",
+    "Jawad",
+    "Nasir",
+    "Rahim",
+    "Sayed",
+    "Zabiullah",
+    "Mursal",
+    "Fatima",
+    "Gulalai",
+    "Habiba",
+    "Laila",
+    "Mariam",
+    "Nargis",
+    "Parwana",
+    "Shabana",
+    "Zarghona",
+    "Khalid",
+    "Najib",
+    "Wahid",
+    "Samira",
+    "Homa",
+    "Bashir",
+    "Rohullah",
+    "Sadia",
 ];
 const AFGHAN_FAMILY: &[&str] = &[
-    "Karimi", "Ahmadzai", "Popal", "Sultani", "Noori", "Hakimi", "Rahimi", "Stanikzai", "Wardak",
-    "Safi", "Amiri", "Rezai", "Hashimi", "Sadat", "Mohammadi", "Niazi", "Kakar", "Yousufzai",
-    "Azizi", "Barakzai", "Haidari", "Qaderi",
+    "Karimi",
+    "Ahmadzai",
+    "Popal",
+    "Sultani",
+    "Noori",
+    "Hakimi",
+    "Rahimi",
+    "Stanikzai",
+    "Wardak",
+    "Safi",
+    "Amiri",
+    "Rezai",
+    "Hashimi",
+    "Sadat",
+    "Mohammadi",
+    "Niazi",
+    "Kakar",
+    "Yousufzai",
+    "Azizi",
+    "Barakzai",
+    "Haidari",
+    "Qaderi",
 ];
 const US_GIVEN: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Daniel", "Karen", "Maria", "Kevin", "Aisha", "Omar",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Daniel",
+    "Karen",
+    "Maria",
+    "Kevin",
+    "Aisha",
+    "Omar",
 ];
 const US_FAMILY: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
-    "Martin", "Lee", "Nguyen", "Walker",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Nguyen",
+    "Walker",
 ];
 
 fn pick<'a>(rng: &mut ChaCha8Rng, list: &[&'a str]) -> &'a str {
@@ -128,7 +212,12 @@ fn person(rng: &mut ChaCha8Rng, category: Category, given: &[&str], family: &[&s
         given_name: pick(rng, given).to_string(),
         family_name: pick(rng, family).to_string(),
         birth_date: format!("{year:04}-{month:02}-{day:02}"),
-        phone: format!("+93 7{:02} {:03} {:03}", rng.gen_range(0..100), rng.gen_range(0..1000), rng.gen_range(0..1000)),
+        phone: format!(
+            "+93 7{:02} {:03} {:03}",
+            rng.gen_range(0..100),
+            rng.gen_range(0..1000),
+            rng.gen_range(0..1000)
+        ),
         ..Default::default()
     };
     PersonSeed {
@@ -154,10 +243,38 @@ pub fn generate(seed: u64, scale: Scale) -> Scenario {
         longitude: lon,
     };
     let sites = vec![
-        site("KBL", "Embassy compound, Kabul", SiteKind::Post, "Afghanistan", 34.5353, 69.1906),
-        site("HKIA", "Hamid Karzai International Airport", SiteKind::Airport, "Afghanistan", 34.5659, 69.2123),
-        site("AUAB", "Al Udeid Air Base, Qatar", SiteKind::StagingBase, "Qatar", 25.1173, 51.3150),
-        site("DULLES", "Dulles Expo Center, Virginia", SiteKind::SafeHaven, "United States", 38.9123, -77.4570),
+        site(
+            "KBL",
+            "Embassy compound, Kabul",
+            SiteKind::Post,
+            "Afghanistan",
+            34.5353,
+            69.1906,
+        ),
+        site(
+            "HKIA",
+            "Hamid Karzai International Airport",
+            SiteKind::Airport,
+            "Afghanistan",
+            34.5659,
+            69.2123,
+        ),
+        site(
+            "AUAB",
+            "Al Udeid Air Base, Qatar",
+            SiteKind::StagingBase,
+            "Qatar",
+            25.1173,
+            51.3150,
+        ),
+        site(
+            "DULLES",
+            "Dulles Expo Center, Virginia",
+            SiteKind::SafeHaven,
+            "United States",
+            38.9123,
+            -77.4570,
+        ),
     ];
     let users = [
         ("admin", Role::Administrator),
@@ -178,10 +295,20 @@ pub fn generate(seed: u64, scale: Scale) -> Scenario {
     .collect();
     let mut people = Vec::with_capacity(scale.staff_citizens + scale.staff_local);
     for _ in 0..scale.staff_citizens {
-        people.push(person(&mut rng, Category::StaffCitizen, US_GIVEN, US_FAMILY));
+        people.push(person(
+            &mut rng,
+            Category::StaffCitizen,
+            US_GIVEN,
+            US_FAMILY,
+        ));
     }
     for _ in 0..scale.staff_local {
-        people.push(person(&mut rng, Category::StaffLocal, AFGHAN_GIVEN, AFGHAN_FAMILY));
+        people.push(person(
+            &mut rng,
+            Category::StaffLocal,
+            AFGHAN_GIVEN,
+            AFGHAN_FAMILY,
+        ));
     }
     Scenario {
         organisation,
@@ -208,13 +335,26 @@ mod tests {
     fn reference_scale_and_roles() {
         let s = generate(DEFAULT_SEED, Scale::reference());
         assert_eq!(s.people.len(), 4_000);
-        let citizens = s.people.iter().filter(|p| p.category == Category::StaffCitizen).count();
+        let citizens = s
+            .people
+            .iter()
+            .filter(|p| p.category == Category::StaffCitizen)
+            .count();
         assert_eq!(citizens, 1_400);
         // One user per role, and two wipe authorities for the two-person rule.
         for r in Role::ALL {
-            assert!(s.users.iter().any(|u| u.roles.contains(r)), "no demo user for {r}");
+            assert!(
+                s.users.iter().any(|u| u.roles.contains(r)),
+                "no demo user for {r}"
+            );
         }
-        assert_eq!(s.users.iter().filter(|u| u.roles.contains(Role::Wipe)).count(), 2);
+        assert_eq!(
+            s.users
+                .iter()
+                .filter(|u| u.roles.contains(Role::Wipe))
+                .count(),
+            2
+        );
         assert!(s.sites.iter().any(|x| x.kind == SiteKind::SafeHaven));
     }
 }

@@ -1,1 +1,264 @@
-fn main() {}
+//! `drawdown`: the drawdown and evacuation of a post, in one binary: the web UI, the JSON API
+//! and this command line.
+
+mod bench;
+mod console;
+mod demo;
+mod server;
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const ABOUT: &str = "Drawdown runs the drawdown and evacuation of an organisation's presence in a \
+collapsing country: posture and tripwires, the registry of people to move, flights and manifests, \
+checkpoint accountability, alerts, witnessed destruction of sensitive holdings, and the protection \
+of the people on its lists.";
+
+const AFTER: &str = "Start here:
+  drawdown demo                      a server with the reference scenario (Kabul, August 2021)
+                                     on a new SQLite file, at http://127.0.0.1:8080
+  drawdown init --db sqlite://post.db --admin you
+                                     a new deployment: schema, vault (passphrase), first admin
+  drawdown serve --db sqlite://post.db
+                                     the server; it starts with the vault locked until an
+                                     administrator unlocks it (or give --key-file)
+
+Databases: sqlite://PATH (default, embedded) or postgres://USER:PASS@HOST:PORT/DB (several sites).
+Every command that takes --db also reads DRAWDOWN_DB.";
+
+#[derive(Parser)]
+#[command(name = "drawdown", version, about = ABOUT, after_help = AFTER)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArg {
+    /// The database: sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB.
+    #[arg(long, env = "DRAWDOWN_DB")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a demo: a new SQLite database with the reference scenario, served at once.
+    ///
+    /// Each run starts from a fresh database in --data-dir (the previous demo's files there are
+    /// replaced). The vault unlocks from a key file beside the database. Every demo user's
+    /// password is "demo-password".
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Directory for the demo's database, key file and hand-offs.
+        #[arg(long, default_value = "demo-data")]
+        data_dir: PathBuf,
+        /// Scenario size: "reference" (4,000 staff) or "small" (40 people, for quick tries).
+        #[arg(long, default_value = "reference", value_parser = ["reference", "small"])]
+        scale: String,
+    },
+    /// Run the server (web UI and API) on an initialised database.
+    ///
+    /// Without --key-file the vault starts locked: everything but personal data works until an
+    /// administrator unlocks it with the passphrase (Protection page, or POST /api/v1/vault/unlock).
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "DRAWDOWN_ADDR")]
+        addr: SocketAddr,
+        /// Unlock the vault at start from this key file (made by `drawdown init --key-file`).
+        #[arg(long, env = "DRAWDOWN_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// Directory where the server may write files (encrypted hand-offs).
+        #[arg(long, default_value = ".", env = "DRAWDOWN_DATA_DIR")]
+        data_dir: PathBuf,
+    },
+    /// Create a deployment: the schema, the vault and the first administrator.
+    ///
+    /// The vault's key comes from a passphrase (asked twice, or DRAWDOWN_PASSPHRASE) or from
+    /// a key file (--key-file: read if it exists, made if not). The administrator's password
+    /// is asked, or read from DRAWDOWN_ADMIN_PASSWORD.
+    Init {
+        #[command(flatten)]
+        db: DbArg,
+        /// Use (or create) a key file instead of a passphrase.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Username of the first administrator.
+        #[arg(long, default_value = "admin")]
+        admin: String,
+        /// The organisation's name, as staff call it.
+        #[arg(long, default_value = "Our post")]
+        organisation: String,
+        /// The country the post is in.
+        #[arg(long, default_value = "")]
+        country: String,
+    },
+    /// Bring the database's schema to this binary's version (SQLite or PostgreSQL).
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Destroy the vault's keys: every personal record becomes unrecoverable, in seconds.
+    ///
+    /// With --handoff-to, the registry is first exported encrypted to headquarters' age public
+    /// key (this needs the vault's key: --key-file, or the passphrase). The server, if running,
+    /// notices the wipe on its next request and drops its keys. In the web UI, a wipe needs two
+    /// wipe authorities; at the console, whoever holds the database holds this power.
+    Wipe {
+        #[command(flatten)]
+        db: DbArg,
+        /// Headquarters' age recipient (age1...): export the registry to it before wiping.
+        #[arg(long, requires = "handoff_out")]
+        handoff_to: Option<String>,
+        /// Where to write the encrypted hand-off.
+        #[arg(long)]
+        handoff_out: Option<PathBuf>,
+        /// The vault's key file (for the hand-off; it is destroyed with the wipe).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Manage accounts from the console (e.g. when no administrator can log in).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Measure this binary.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; report any entry altered, removed or reordered, and where.
+    /// Exits 1 if the chain is broken.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user with roles (password asked, or DRAWDOWN_USER_PASSWORD).
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// Comma-separated: administrator, committee, registrar, movement, checkpoint,
+        /// destruction, viewer, wipe.
+        #[arg(long)]
+        roles: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Cold start of `serve` to its first answer, binary size, resident memory at idle.
+    Startup {
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DRAWDOWN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_target(false)
+        .init();
+    if let Command::Bench {
+        command: BenchCommand::Startup { runs },
+    } = cli.command
+    {
+        return report(bench::startup(runs));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return report(Err(e.into())),
+    };
+    report(runtime.block_on(run(cli.command)))
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("drawdown: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Demo {
+            addr,
+            data_dir,
+            scale,
+        } => demo::run(addr, &data_dir, &scale).await,
+        Command::Serve {
+            db,
+            addr,
+            key_file,
+            data_dir,
+        } => server::serve(&db.db, addr, key_file.as_deref(), &data_dir, false).await,
+        Command::Init {
+            db,
+            key_file,
+            admin,
+            organisation,
+            country,
+        } => console::init(&db.db, key_file.as_deref(), &admin, &organisation, &country).await,
+        Command::Migrate { db } => console::migrate(&db.db).await,
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => console::audit_verify(&db.db).await,
+        Command::Wipe {
+            db,
+            handoff_to,
+            handoff_out,
+            key_file,
+            yes,
+        } => {
+            console::wipe(
+                &db.db,
+                handoff_to.as_deref(),
+                handoff_out.as_deref(),
+                key_file.as_deref(),
+                yes,
+            )
+            .await
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    username,
+                    roles,
+                },
+        } => console::add_user(&db.db, &username, &roles).await,
+        Command::Bench { .. } => Ok(()),
+    }
+}

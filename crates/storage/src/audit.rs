@@ -1,14 +1,18 @@
 use crate::store::Conn;
-use crate::{timestamp, Result, Store};
-use drawdown_domain::audit::{next_entry, AuditEntry, AuditEvent, ChainReport, ChainVerifier};
+use crate::{Result, Store, timestamp};
+use drawdown_domain::audit::{AuditEntry, AuditEvent, ChainReport, ChainVerifier, next_entry};
 use futures_util::TryStreamExt;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 /// Appends to the chain inside the caller's write transaction. The head row is updated first,
 /// so the transaction holds the write lock before it reads anything.
-pub(crate) async fn append(conn: &mut Conn, event: &AuditEvent, now: OffsetDateTime) -> Result<AuditEntry> {
+pub(crate) async fn append(
+    conn: &mut Conn,
+    event: &AuditEvent,
+    now: OffsetDateTime,
+) -> Result<AuditEntry> {
     let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;

@@ -13,9 +13,13 @@ pub enum StorageError {
     NotDrawdown,
     #[error("this database has no Drawdown schema yet: run `drawdown init`")]
     NotInitialised,
-    #[error("the database schema is at version {found}, newer than this binary knows ({known}): upgrade drawdown")]
+    #[error(
+        "the database schema is at version {found}, newer than this binary knows ({known}): upgrade drawdown"
+    )]
     NewerSchema { found: i64, known: i64 },
-    #[error("the database schema is at version {found}, this binary needs {known}: run `drawdown migrate`")]
+    #[error(
+        "the database schema is at version {found}, this binary needs {known}: run `drawdown migrate`"
+    )]
     OlderSchema { found: i64, known: i64 },
     #[error("cannot reach the database at {target}: {reason}")]
     Unreachable { target: String, reason: String },

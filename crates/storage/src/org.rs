@@ -1,5 +1,5 @@
 use crate::audit::append;
-use crate::{timestamp, Result, Store};
+use crate::{Result, Store, timestamp};
 use drawdown_domain::audit::AuditEvent;
 use drawdown_domain::scenario::{Organisation, Site};
 use sqlx::Row;
@@ -25,15 +25,22 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM organisation").execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO organisation (id, name, country, created_at) VALUES (1, $1, $2, $3)")
-            .bind(&org.name)
-            .bind(&org.country)
-            .bind(timestamp(now))
+        sqlx::query("DELETE FROM organisation")
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "INSERT INTO organisation (id, name, country, created_at) VALUES (1, $1, $2, $3)",
+        )
+        .bind(&org.name)
+        .bind(&org.country)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?;
         for s in sites {
-            sqlx::query("DELETE FROM sites WHERE code = $1").bind(&s.code).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sites WHERE code = $1")
+                .bind(&s.code)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "INSERT INTO sites (code, name, kind, country, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -60,9 +67,11 @@ impl Store {
     }
 
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
-        let rows = sqlx::query("SELECT code, name, kind, country, latitude, longitude FROM sites ORDER BY code")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT code, name, kind, country, latitude, longitude FROM sites ORDER BY code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(SiteRecord {

@@ -1,8 +1,8 @@
 use crate::audit::append;
-use crate::{timestamp, Result, Store};
+use crate::{Result, Store, timestamp};
 use drawdown_domain::audit::AuditEvent;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 /// A person as stored: what is not personal in the clear, the rest sealed by the vault.
@@ -38,7 +38,12 @@ fn person(row: &AnyRow) -> Result<PersonRecord> {
 
 impl Store {
     /// Adds people in one transaction with one audit entry (an import is one act).
-    pub async fn add_persons(&self, people: &[NewPerson], event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn add_persons(
+        &self,
+        people: &[NewPerson],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let ts = timestamp(now);
         for p in people {
@@ -63,10 +68,14 @@ impl Store {
 
     /// Head-counts by category (no personal data).
     pub async fn count_persons_by_category(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT category, count(*) AS n FROM persons GROUP BY category ORDER BY category")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+        let rows = sqlx::query(
+            "SELECT category, count(*) AS n FROM persons GROUP BY category ORDER BY category",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     /// A page of people, in priority order; optionally one category or one blind-index match.
@@ -91,7 +100,11 @@ impl Store {
         rows.iter().map(person).collect()
     }
 
-    pub async fn count_persons(&self, category: Option<&str>, name_index: Option<&str>) -> Result<i64> {
+    pub async fn count_persons(
+        &self,
+        category: Option<&str>,
+        name_index: Option<&str>,
+    ) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "SELECT count(*) FROM persons WHERE ($1 = '' OR category = $1) AND ($2 = '' OR name_index = $2)",
         )
@@ -103,9 +116,11 @@ impl Store {
 
     /// Every sealed record, for the hand-off export (streamed by pages by the caller).
     pub async fn all_persons(&self) -> Result<Vec<PersonRecord>> {
-        let rows = sqlx::query("SELECT id, category, priority, site_code, sealed, created_at FROM persons ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, category, priority, site_code, sealed, created_at FROM persons ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(person).collect()
     }
 }

@@ -1,10 +1,10 @@
 use crate::audit::append;
-use crate::users::{user, UserRecord};
-use crate::{timestamp, Result, StorageError, Store};
-use drawdown_domain::audit::AuditEvent;
+use crate::users::{UserRecord, user};
+use crate::{Result, StorageError, Store, timestamp};
 use drawdown_domain::Role;
-use sqlx::any::AnyRow;
+use drawdown_domain::audit::AuditEvent;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 /// A live browser session: only the token's hash is stored, so a copy of the database does
@@ -77,7 +77,11 @@ impl Store {
 
     /// The session and its user, if the session exists, has not expired and the user is
     /// enabled.
-    pub async fn session(&self, token_hash: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>> {
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<SessionRecord>> {
         let row = sqlx::query(
             "SELECT s.token_hash, s.csrf_token, s.expires_at, u.id, u.username, u.password_hash, u.roles, \
                     u.disabled, u.created_at, u.updated_at \
@@ -97,7 +101,12 @@ impl Store {
         }))
     }
 
-    pub async fn end_session(&self, token_hash: &str, event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn end_session(
+        &self,
+        token_hash: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
@@ -157,13 +166,20 @@ impl Store {
         rows.iter().map(token).collect()
     }
 
-    pub async fn revoke_api_token(&self, id: &str, event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn revoke_api_token(
+        &self,
+        id: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound(format!("live token {id}")));
         }

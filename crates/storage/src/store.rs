@@ -1,6 +1,6 @@
 use crate::{Result, StorageError};
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 use std::io::Read;
@@ -33,7 +33,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
     }
 }
 
@@ -63,7 +65,9 @@ fn check_sqlite_file(path: &Path, create: bool) -> Result<()> {
     match std::fs::File::open(path) {
         Ok(mut f) => {
             let mut magic = [0u8; 16];
-            let n = f.read(&mut magic).map_err(|e| StorageError::Database(e.to_string()))?;
+            let n = f
+                .read(&mut magic)
+                .map_err(|e| StorageError::Database(e.to_string()))?;
             if n == 0 && create {
                 return Ok(());
             }
@@ -87,7 +91,11 @@ impl Store {
             let path = sqlite_path(url);
             check_sqlite_file(&path, create)?;
             let mode = if create { "rwc" } else { "rw" };
-            (Backend::Sqlite, Some(path.clone()), format!("sqlite://{}?mode={mode}", path.display()))
+            (
+                Backend::Sqlite,
+                Some(path.clone()),
+                format!("sqlite://{}?mode={mode}", path.display()),
+            )
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, None, url.to_string())
         } else {
@@ -118,7 +126,12 @@ impl Store {
         let pool = options.connect(&url).await.map_err(|e| match backend {
             Backend::Sqlite => match &e {
                 sqlx::Error::Database(db) if db.message().contains("not a database") => {
-                    StorageError::NotADatabase(sqlite_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default())
+                    StorageError::NotADatabase(
+                        sqlite_path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default(),
+                    )
                 }
                 _ => StorageError::Database(e.to_string()),
             },
@@ -178,7 +191,10 @@ impl Store {
             if tables > 0 {
                 return Err(StorageError::NotDrawdown);
             }
-            return Ok(SchemaStatus { applied: None, known });
+            return Ok(SchemaStatus {
+                applied: None,
+                known,
+            });
         }
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success = TRUE")
@@ -189,9 +205,14 @@ impl Store {
 
     fn open_error(&self, e: sqlx::Error) -> StorageError {
         let text = e.to_string();
-        if self.backend == Backend::Sqlite && (text.contains("not a database") || text.contains("malformed")) {
+        if self.backend == Backend::Sqlite
+            && (text.contains("not a database") || text.contains("malformed"))
+        {
             StorageError::NotADatabase(
-                self.sqlite_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                self.sqlite_path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
             )
         } else {
             StorageError::from(e)
@@ -266,9 +287,15 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(sqlite_path("sqlite:///tmp/a.db?mode=rwc"), PathBuf::from("/tmp/a.db"));
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/a.db?mode=rwc"),
+            PathBuf::from("/tmp/a.db")
+        );
         assert_eq!(sqlite_path("sqlite:a.db"), PathBuf::from("a.db"));
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
     }
 }

@@ -1,9 +1,9 @@
 use crate::audit::append;
-use crate::{timestamp, Result, StorageError, Store};
-use drawdown_domain::audit::AuditEvent;
+use crate::{Result, StorageError, Store, timestamp};
 use drawdown_domain::RoleSet;
-use sqlx::any::AnyRow;
+use drawdown_domain::audit::AuditEvent;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 /// An account. The password hash is Argon2id (PHC string), made by the web layer.
@@ -46,7 +46,12 @@ macro_rules! select_users {
 }
 
 impl Store {
-    pub async fn create_user(&self, u: &NewUser<'_>, event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn create_user(
+        &self,
+        u: &NewUser<'_>,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let ts = timestamp(now);
         sqlx::query(
@@ -93,7 +98,9 @@ impl Store {
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Changes roles and/or the disabled flag. Disabling ends the user's sessions.
@@ -106,18 +113,23 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("UPDATE users SET roles = $1, disabled = $2, updated_at = $3 WHERE id = $4")
-            .bind(roles.to_string())
-            .bind(i64::from(disabled))
-            .bind(timestamp(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET roles = $1, disabled = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(roles.to_string())
+        .bind(i64::from(disabled))
+        .bind(timestamp(now))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound(format!("user {id}")));
         }
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         append(&mut tx, event, now).await?;
         tx.commit().await?;

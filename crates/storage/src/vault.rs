@@ -1,9 +1,9 @@
 use crate::audit::append;
 use crate::store::Backend;
-use crate::{timestamp, Result, StorageError, Store};
+use crate::{Result, StorageError, Store, timestamp};
 use drawdown_domain::audit::AuditEvent;
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 /// Whether the deployment still holds readable personal data.
@@ -57,11 +57,20 @@ impl Store {
             .await?)
     }
 
-    pub async fn create_vault(&self, header: &[u8], event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn create_vault(
+        &self,
+        header: &[u8],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let exists: i64 = sqlx::query_scalar("SELECT count(*) FROM vault").fetch_one(&mut *tx).await?;
+        let exists: i64 = sqlx::query_scalar("SELECT count(*) FROM vault")
+            .fetch_one(&mut *tx)
+            .await?;
         if exists > 0 {
-            return Err(StorageError::Conflict("this database already has a vault".into()));
+            return Err(StorageError::Conflict(
+                "this database already has a vault".into(),
+            ));
         }
         sqlx::query("INSERT INTO vault (id, header, created_at) VALUES (1, $1, $2)")
             .bind(header)
@@ -97,7 +106,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         if pending > 0 {
-            return Err(StorageError::Conflict("a wipe request is already waiting for confirmation".into()));
+            return Err(StorageError::Conflict(
+                "a wipe request is already waiting for confirmation".into(),
+            ));
         }
         sqlx::query(
             "INSERT INTO wipe_requests (id, requested_by, requested_at, expires_at, handoff_recipient, state) \
@@ -127,7 +138,13 @@ impl Store {
         row.as_ref().map(wipe_request).transpose()
     }
 
-    pub async fn cancel_wipe(&self, id: &str, by: &str, event: &AuditEvent, now: OffsetDateTime) -> Result<()> {
+    pub async fn cancel_wipe(
+        &self,
+        id: &str,
+        by: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE wipe_requests SET state = 'cancelled', decided_by = $1, decided_at = $2 WHERE id = $3 AND state = 'pending'",
@@ -185,11 +202,13 @@ impl Store {
                 .await?;
             sqlx::query("DELETE FROM vault").execute(&mut *tx).await?;
         }
-        sqlx::query("UPDATE deployment SET state = 'wiped', wiped_at = $1, wiped_by = $2 WHERE id = 1")
-            .bind(&ts)
-            .bind(wiped_by)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE deployment SET state = 'wiped', wiped_at = $1, wiped_by = $2 WHERE id = 1",
+        )
+        .bind(&ts)
+        .bind(wiped_by)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE wipe_requests SET state = 'superseded' WHERE state = 'pending'")
             .execute(&mut *tx)
             .await?;
@@ -206,7 +225,9 @@ impl Store {
                 // Readers may hold the log for a moment; retry briefly.
                 for _ in 0..50 {
                     let busy: Result<i64, sqlx::Error> =
-                        sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await;
+                        sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+                            .fetch_one(&self.pool)
+                            .await;
                     if let Ok(0) = busy {
                         return true;
                     }
@@ -214,7 +235,10 @@ impl Store {
                 }
                 false
             }
-            Backend::Postgres => sqlx::query("VACUUM FULL vault").execute(&self.pool).await.is_ok(),
+            Backend::Postgres => sqlx::query("VACUUM FULL vault")
+                .execute(&self.pool)
+                .await
+                .is_ok(),
         }
     }
 }

@@ -12,7 +12,7 @@ use axum::{Extension, Json};
 use drawdown_domain::people::{Category, PersonalDetails};
 use drawdown_domain::{Permission, Role, RoleSet};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// A [`WebError`] rendered as JSON.
 pub struct ApiError(pub WebError);
@@ -45,7 +45,10 @@ pub fn error_body(status: StatusCode, message: &str) -> Response {
 type ApiResult = Result<Json<Value>, ApiError>;
 
 pub async fn me(Extension(user): Extension<CurrentUser>) -> ApiResult {
-    let perms: Vec<Permission> = ALL_PERMISSIONS.into_iter().filter(|p| user.can(*p)).collect();
+    let perms: Vec<Permission> = ALL_PERMISSIONS
+        .into_iter()
+        .filter(|p| user.can(*p))
+        .collect();
     Ok(Json(json!({
         "id": user.id,
         "username": user.username,
@@ -58,9 +61,23 @@ pub async fn me(Extension(user): Extension<CurrentUser>) -> ApiResult {
 const ALL_PERMISSIONS: [Permission; 17] = {
     use Permission::*;
     [
-        ViewDashboard, ViewPosture, ManagePosture, ViewPeople, ManagePeople, ViewMovement,
-        ManageMovement, ScanCheckpoint, ViewAccountability, SendAlerts, ViewDestruction,
-        ManageDestruction, ManageUsers, ManageTokens, ViewAudit, UnlockVault, Wipe,
+        ViewDashboard,
+        ViewPosture,
+        ManagePosture,
+        ViewPeople,
+        ManagePeople,
+        ViewMovement,
+        ManageMovement,
+        ScanCheckpoint,
+        ViewAccountability,
+        SendAlerts,
+        ViewDestruction,
+        ManageDestruction,
+        ManageUsers,
+        ManageTokens,
+        ViewAudit,
+        UnlockVault,
+        Wipe,
     ]
 };
 
@@ -88,7 +105,9 @@ fn user_json(u: &drawdown_storage::UserRecord) -> Value {
 
 pub async fn users(State(state): State<AppState>) -> ApiResult {
     let users = state.store.users().await?;
-    Ok(Json(json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "users": users.iter().map(user_json).collect::<Vec<_>>() }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -102,9 +121,22 @@ fn roles_of(list: &[String]) -> Result<RoleSet, WebError> {
     RoleSet::parse(&list.join(",")).map_err(|e| WebError::BadRequest(e.to_string()))
 }
 
-pub async fn create_user(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Json(b): Json<NewUserBody>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<NewUserBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let roles = roles_of(&b.roles)?;
-    let id = pages::create_user_record(&state, &user, &caller.source, b.username.trim(), &b.password, roles).await?;
+    let id = pages::create_user_record(
+        &state,
+        &user,
+        &caller.source,
+        b.username.trim(),
+        &b.password,
+        roles,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -115,10 +147,20 @@ pub struct UpdateUserBody {
     disabled: bool,
 }
 
-pub async fn update_user(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Path(id): Path<String>, Json(b): Json<UpdateUserBody>) -> ApiResult {
+pub async fn update_user(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<UpdateUserBody>,
+) -> ApiResult {
     let roles = roles_of(&b.roles)?;
     pages::update_user_record(&state, &user, &caller.source, &id, roles, b.disabled).await?;
-    let u = state.store.user_by_id(&id).await?.ok_or(WebError::NotFound)?;
+    let u = state
+        .store
+        .user_by_id(&id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     Ok(Json(user_json(&u)))
 }
 
@@ -130,7 +172,12 @@ pub struct AuditQuery {
     limit: Option<i64>,
 }
 
-pub async fn audit(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Query(q): Query<AuditQuery>) -> ApiResult {
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult {
     let f = drawdown_storage::audit::AuditFilter {
         actor: q.actor,
         action: q.action,
@@ -138,7 +185,13 @@ pub async fn audit(State(state): State<AppState>, Extension(user): Extension<Cur
         before_seq: q.before,
     };
     let entries = state.store.audit_entries(&f).await?;
-    let ev = drawdown_domain::audit::AuditEvent::new(user.actor(), "audit.read", "audit_log", format!("rows={}", entries.len()), &caller.source);
+    let ev = drawdown_domain::audit::AuditEvent::new(
+        user.actor(),
+        "audit.read",
+        "audit_log",
+        format!("rows={}", entries.len()),
+        &caller.source,
+    );
     state.store.audit(&ev, state.now()).await?;
     Ok(Json(json!({ "entries": entries })))
 }
@@ -160,9 +213,22 @@ pub struct PeopleQuery {
     page: Option<i64>,
 }
 
-pub async fn people(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Query(q): Query<PeopleQuery>) -> ApiResult {
+pub async fn people(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<PeopleQuery>,
+) -> ApiResult {
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = pages::read_people(&state, &user, &caller.source, q.q.as_deref().unwrap_or(""), q.category.as_deref().unwrap_or(""), page).await?;
+    let (rows, total) = pages::read_people(
+        &state,
+        &user,
+        &caller.source,
+        q.q.as_deref().unwrap_or(""),
+        q.category.as_deref().unwrap_or(""),
+        page,
+    )
+    .await?;
     Ok(Json(json!({
         "total": total,
         "page": page,
@@ -180,15 +246,24 @@ pub struct NewPersonBody {
     details: PersonalDetails,
 }
 
-pub async fn add_person(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Json(b): Json<NewPersonBody>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let category = Category::parse(&b.category).ok_or_else(|| WebError::BadRequest(format!("unknown category '{}'", b.category)))?;
-    let id = pages::add_person_record(&state, &user, &caller.source, &b.details, category, b.site).await?;
+pub async fn add_person(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<NewPersonBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let category = Category::parse(&b.category)
+        .ok_or_else(|| WebError::BadRequest(format!("unknown category '{}'", b.category)))?;
+    let id = pages::add_person_record(&state, &user, &caller.source, &b.details, category, b.site)
+        .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
 pub async fn tokens(State(state): State<AppState>) -> ApiResult {
     let tokens = state.store.api_tokens().await?;
-    Ok(Json(json!({ "tokens": tokens.iter().map(|t| json!({"id": t.id, "name": t.name, "role": t.role.slug(), "created_by": t.created_by, "created_at": t.created_at, "revoked_at": t.revoked_at})).collect::<Vec<_>>() })))
+    Ok(Json(
+        json!({ "tokens": tokens.iter().map(|t| json!({"id": t.id, "name": t.name, "role": t.role.slug(), "created_by": t.created_by, "created_at": t.created_at, "revoked_at": t.revoked_at})).collect::<Vec<_>>() }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -197,20 +272,41 @@ pub struct NewTokenBody {
     role: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Json(b): Json<NewTokenBody>) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<NewTokenBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (id, secret) = pages::issue_token(&state, &user, &caller.source, &b.name, &b.role).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "token": secret, "note": "shown once: store it on the device" }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "token": secret, "note": "shown once: store it on the device" })),
+    ))
 }
 
-pub async fn revoke_token(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Path(id): Path<String>) -> ApiResult {
-    let ev = drawdown_domain::audit::AuditEvent::new(user.actor(), "token.revoke", format!("token:{id}"), "", &caller.source);
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let ev = drawdown_domain::audit::AuditEvent::new(
+        user.actor(),
+        "token.revoke",
+        format!("token:{id}"),
+        "",
+        &caller.source,
+    );
     state.store.revoke_api_token(&id, &ev, state.now()).await?;
     Ok(Json(json!({ "revoked": id })))
 }
 
 pub async fn vault_status(State(state): State<AppState>) -> ApiResult {
     let d = state.store.deployment_state().await?;
-    Ok(Json(json!({ "vault": state.vault_label(), "wiped_at": d.wiped_at, "wiped_by": d.wiped_by })))
+    Ok(Json(
+        json!({ "vault": state.vault_label(), "wiped_at": d.wiped_at, "wiped_by": d.wiped_by }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -218,7 +314,12 @@ pub struct UnlockBody {
     passphrase: String,
 }
 
-pub async fn unlock(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<Caller>, Json(b): Json<UnlockBody>) -> ApiResult {
+pub async fn unlock(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<UnlockBody>,
+) -> ApiResult {
     let pass = zeroize::Zeroizing::new(b.passphrase);
     pages::unlock_vault(&state, &user, &caller.source, &pass).await?;
     Ok(Json(json!({ "vault": state.vault_label() })))
@@ -240,10 +341,20 @@ pub fn openapi_document() -> Value {
             .collect();
         let (security, needs) = match r.need {
             Need::Public => (json!([]), "none".to_string()),
-            Need::Login => (json!([{"bearer": []}, {"session": []}]), "any logged-in user".to_string()),
+            Need::Login => (
+                json!([{"bearer": []}, {"session": []}]),
+                "any logged-in user".to_string(),
+            ),
             Need::Perm(p) => (
                 json!([{"bearer": []}, {"session": []}]),
-                format!("{p:?}, granted by: {}", p.granted_by().iter().map(|r| r.slug()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "{p:?}, granted by: {}",
+                    p.granted_by()
+                        .iter()
+                        .map(|r| r.slug())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
         };
         let mut op = json!({
@@ -259,7 +370,8 @@ pub fn openapi_document() -> Value {
             }
         });
         if r.method == "post" {
-            op["requestBody"] = json!({"content": {"application/json": {"schema": {"type": "object"}}}});
+            op["requestBody"] =
+                json!({"content": {"application/json": {"schema": {"type": "object"}}}});
             op["responses"]["201"] = json!({"description": "Created"});
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));

@@ -2,11 +2,11 @@
 
 use crate::routes::Need;
 use crate::{AppState, WebError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
@@ -47,7 +47,11 @@ pub fn hash_password(password: &str) -> Result<String, WebError> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -59,7 +63,9 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), WebError
         )));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err(WebError::BadRequest("the password must not be the username".into()));
+        return Err(WebError::BadRequest(
+            "the password must not be the username".into(),
+        ));
     }
     Ok(())
 }
@@ -75,7 +81,10 @@ fn cookie_attrs(max_age: i64) -> String {
 }
 
 pub fn session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; {}", cookie_attrs(SESSION_HOURS * 3600))
+    format!(
+        "{SESSION_COOKIE}={token}; {}",
+        cookie_attrs(SESSION_HOURS * 3600)
+    )
 }
 
 pub fn clear_session_cookie() -> String {
@@ -99,7 +108,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Constant-time comparison for tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The authenticated caller of a request.
@@ -234,7 +247,7 @@ pub async fn authorize(need: Need, req: Request, next: Next) -> Response {
                 api,
                 invalid_session: caller.invalid_session,
             }
-            .into_response_for(&req)
+            .into_response_for(&req);
         }
         (_, Some(u)) => u.clone(),
     };
@@ -285,7 +298,9 @@ async fn csrf_ok(req: Request, expected: &str) -> Result<Request, Response> {
         Ok(b) => b,
         Err(_) => {
             let req = Request::from_parts(parts, Body::empty());
-            return Err(WebError::BadRequest("the form is too large".into()).into_response_for(&req));
+            return Err(
+                WebError::BadRequest("the form is too large".into()).into_response_for(&req)
+            );
         }
     };
     let found = form_urlencoded_field(&bytes, "_csrf");
@@ -321,7 +336,11 @@ impl LoginLimiter {
         list.retain(|t| t.elapsed() < Self::WINDOW);
         if list.len() >= Self::MAX_FAILURES {
             let oldest = list.first()?;
-            Some((Self::WINDOW.saturating_sub(oldest.elapsed())).as_secs().max(1))
+            Some(
+                (Self::WINDOW.saturating_sub(oldest.elapsed()))
+                    .as_secs()
+                    .max(1),
+            )
         } else {
             None
         }
@@ -392,7 +411,10 @@ mod tests {
 
     #[test]
     fn form_field() {
-        assert_eq!(form_urlencoded_field(b"a=1&_csrf=x%2By", "_csrf").as_deref(), Some("x+y"));
+        assert_eq!(
+            form_urlencoded_field(b"a=1&_csrf=x%2By", "_csrf").as_deref(),
+            Some("x+y")
+        );
         assert_eq!(form_urlencoded_field(b"a=1", "_csrf"), None);
     }
 }

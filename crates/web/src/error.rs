@@ -1,4 +1,4 @@
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use drawdown_domain::Permission;
 use drawdown_storage::StorageError;
@@ -20,7 +20,9 @@ pub enum WebError {
     Conflict(String),
     #[error("too many failed attempts: try again in {0} seconds")]
     TooManyAttempts(u64),
-    #[error("the vault is locked: an administrator must unlock it before personal data can be used")]
+    #[error(
+        "the vault is locked: an administrator must unlock it before personal data can be used"
+    )]
     VaultLocked,
     #[error("personal data on this deployment was wiped and cannot be recovered")]
     Wiped,
@@ -77,8 +79,15 @@ impl IntoResponse for WebError {
             WebError::NotLoggedIn { api: true, .. } | WebError::Forbidden { api: true, .. }
         );
         match self {
-            WebError::NotLoggedIn { api: false, invalid_session } => {
-                let to = if invalid_session { "/login?expired=1" } else { "/login" };
+            WebError::NotLoggedIn {
+                api: false,
+                invalid_session,
+            } => {
+                let to = if invalid_session {
+                    "/login?expired=1"
+                } else {
+                    "/login"
+                };
                 let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
                 if invalid_session {
                     if let Ok(v) = crate::auth::clear_session_cookie().parse() {

@@ -15,7 +15,7 @@ pub mod routes;
 mod state;
 
 pub use error::WebError;
-pub use routes::{Need, RouteSpec, ROUTES};
+pub use routes::{Need, ROUTES, RouteSpec};
 pub use state::{AppState, VaultSlot, WebConfig};
 
 use axum::Router;
@@ -34,5 +34,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

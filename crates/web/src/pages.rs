@@ -6,13 +6,13 @@ use crate::state::VaultSlot;
 use crate::{AppState, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use drawdown_domain::audit::{AuditEntry, AuditEvent, ChainReport};
 use drawdown_domain::people::{Category, PersonalDetails};
 use drawdown_domain::{Permission, Role, RoleSet};
-use drawdown_storage::{NewPerson, NewUser};
+use drawdown_storage::NewUser;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -51,12 +51,21 @@ impl Chrome {
         self.user.as_ref().map(|u| u.csrf()).unwrap_or("")
     }
     pub fn username(&self) -> &str {
-        self.user.as_ref().map(|u| u.username.as_str()).unwrap_or("")
+        self.user
+            .as_ref()
+            .map(|u| u.username.as_str())
+            .unwrap_or("")
     }
     pub fn roles(&self) -> String {
         self.user
             .as_ref()
-            .map(|u| u.roles.iter().map(Role::label).collect::<Vec<_>>().join(", "))
+            .map(|u| {
+                u.roles
+                    .iter()
+                    .map(Role::label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .unwrap_or_default()
     }
 
@@ -79,9 +88,17 @@ const SECTIONS: [(&str, &str, Option<Permission>); 8] = [
     ("/posture", "Posture", Some(Permission::ViewPosture)),
     ("/people", "People", Some(Permission::ViewPeople)),
     ("/movement", "Movement", Some(Permission::ViewMovement)),
-    ("/accountability", "Accountability", Some(Permission::ViewAccountability)),
+    (
+        "/accountability",
+        "Accountability",
+        Some(Permission::ViewAccountability),
+    ),
     ("/alerts", "Alerts", Some(Permission::SendAlerts)),
-    ("/destruction", "Destruction", Some(Permission::ViewDestruction)),
+    (
+        "/destruction",
+        "Destruction",
+        Some(Permission::ViewDestruction),
+    ),
     ("/protection", "Protection", None),
 ];
 
@@ -99,22 +116,43 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "token-revoked" => "Token revoked.",
         "person-added" => "Person added to the registry.",
         "vault-unlocked" => "Vault unlocked.",
-        "wipe-requested" => "Wipe requested. A second wipe authority must confirm in their own session.",
+        "wipe-requested" => {
+            "Wipe requested. A second wipe authority must confirm in their own session."
+        }
         "wipe-cancelled" => "Wipe request cancelled.",
         "wiped" => "Wipe done: the key material is destroyed.",
         _ => return None,
     })
 }
 
-pub async fn chrome(state: &AppState, user: &CurrentUser, active: &str, title: &str, done: Option<&str>) -> Result<Chrome, WebError> {
-    let org = state.store.organisation().await?.map(|(n, _)| n).unwrap_or_default();
+pub async fn chrome(
+    state: &AppState,
+    user: &CurrentUser,
+    active: &str,
+    title: &str,
+    done: Option<&str>,
+) -> Result<Chrome, WebError> {
+    let org = state
+        .store
+        .organisation()
+        .await?
+        .map(|(n, _)| n)
+        .unwrap_or_default();
     let deployment = state.store.deployment_state().await?;
     let banner = if let Some(at) = deployment.wiped_at {
         Some(Notice {
             kind: "wiped",
-            text: format!("WIPED at {at}: the vault's keys were destroyed; personal data on this deployment is unrecoverable."),
+            text: format!(
+                "WIPED at {at}: the vault's keys were destroyed; personal data on this deployment is unrecoverable."
+            ),
         })
-    } else if matches!(*state.vault.read().map_err(|_| WebError::Internal("lock".into()))?, VaultSlot::Locked(_)) {
+    } else if matches!(
+        *state
+            .vault
+            .read()
+            .map_err(|_| WebError::Internal("lock".into()))?,
+        VaultSlot::Locked(_)
+    ) {
         Some(Notice {
             kind: "locked",
             text: "The vault is locked: personal data cannot be read until an administrator unlocks it (Protection).".into(),
@@ -173,13 +211,25 @@ struct Fields(Vec<(String, String)>);
 
 impl Fields {
     fn get(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).unwrap_or("")
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
     }
     fn raw(&self, name: &str) -> &str {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
     fn all(&self, name: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 }
 
@@ -197,7 +247,10 @@ struct ErrorPage {
 
 pub fn error_page(status: StatusCode, e: &WebError) -> Response {
     let (heading, roles) = match e {
-        WebError::Forbidden { need, .. } => ("Not permitted", need.granted_by().into_iter().map(Role::label).collect()),
+        WebError::Forbidden { need, .. } => (
+            "Not permitted",
+            need.granted_by().into_iter().map(Role::label).collect(),
+        ),
         WebError::BadCsrf => ("Form expired", vec![]),
         WebError::NotFound => ("Not found", vec![]),
         WebError::VaultLocked => ("Vault locked", vec![]),
@@ -246,7 +299,13 @@ pub struct LoginQuery {
     done: Option<String>,
 }
 
-fn login_page_response(state: &AppState, username: String, error: Option<String>, notice: Option<&'static str>, status: StatusCode) -> PageResult {
+fn login_page_response(
+    state: &AppState,
+    username: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+    status: StatusCode,
+) -> PageResult {
     let token = auth::random_token();
     let page = LoginPage {
         chrome: Chrome::bare("Log in"),
@@ -265,7 +324,9 @@ fn login_page_response(state: &AppState, username: String, error: Option<String>
 
 pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> PageResult {
     let notice = if q.expired.is_some() {
-        Some("Your session is no longer valid (it expired, was ended, or was not genuine). Please log in again.")
+        Some(
+            "Your session is no longer valid (it expired, was ended, or was not genuine). Please log in again.",
+        )
     } else if q.done.as_deref() == Some("logged-out") {
         Some("You are logged out.")
     } else {
@@ -297,9 +358,19 @@ pub async fn login(
     let now = state.now();
     let ip_key = format!("ip:{}", caller.source);
     let user_key = format!("user:{}", username.to_lowercase());
-    if let Some(secs) = state.limiter.blocked(&user_key).or_else(|| state.limiter.blocked(&ip_key)) {
+    if let Some(secs) = state
+        .limiter
+        .blocked(&user_key)
+        .or_else(|| state.limiter.blocked(&ip_key))
+    {
         let msg = WebError::TooManyAttempts(secs).to_string();
-        return login_page_response(&state, username, Some(msg), None, StatusCode::TOO_MANY_REQUESTS);
+        return login_page_response(
+            &state,
+            username,
+            Some(msg),
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     let user = state.store.user_by_username(&username).await?;
     let ok = match &user {
@@ -312,7 +383,13 @@ pub async fn login(
     let Some(user) = user.filter(|_| ok) else {
         state.limiter.fail(&user_key);
         state.limiter.fail(&ip_key);
-        let ev = AuditEvent::new("anonymous", "auth.login_failed", format!("username:{username}"), "", &caller.source);
+        let ev = AuditEvent::new(
+            "anonymous",
+            "auth.login_failed",
+            format!("username:{username}"),
+            "",
+            &caller.source,
+        );
         state.store.audit(&ev, now).await?;
         return login_page_response(
             &state,
@@ -326,10 +403,24 @@ pub async fn login(
     let token = auth::random_token();
     let csrf = auth::random_token();
     let expires = now + time::Duration::hours(auth::SESSION_HOURS);
-    let ev = AuditEvent::new(&user.username, "auth.login", format!("user:{}", user.id), "", &caller.source);
+    let ev = AuditEvent::new(
+        &user.username,
+        "auth.login",
+        format!("user:{}", user.id),
+        "",
+        &caller.source,
+    );
     state
         .store
-        .create_session(&auth::token_hash(&token), &user.id, &csrf, expires, &caller.source, &ev, now)
+        .create_session(
+            &auth::token_hash(&token),
+            &user.id,
+            &csrf,
+            expires,
+            &caller.source,
+            &ev,
+            now,
+        )
         .await?;
     let mut r = Redirect::to("/").into_response();
     let h = r.headers_mut();
@@ -342,10 +433,23 @@ pub async fn login(
     Ok(r)
 }
 
-pub async fn logout(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>) -> PageResult {
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+) -> PageResult {
     if let Some(s) = &user.session {
-        let ev = AuditEvent::new(user.actor(), "auth.logout", format!("user:{}", user.id), "", &caller.source);
-        state.store.end_session(&s.token_hash, &ev, state.now()).await?;
+        let ev = AuditEvent::new(
+            user.actor(),
+            "auth.logout",
+            format!("user:{}", user.id),
+            "",
+            &caller.source,
+        );
+        state
+            .store
+            .end_session(&s.token_hash, &ev, state.now())
+            .await?;
     }
     let mut r = Redirect::to("/login?done=logged-out").into_response();
     if let Ok(v) = auth::clear_session_cookie().parse() {
@@ -376,7 +480,12 @@ struct DashboardPage {
 
 /// Head-counts by category, in the order PRODUCT.md lists them, with bar widths.
 pub async fn category_counts(state: &AppState) -> Result<(Vec<CategoryCount>, i64), WebError> {
-    let counts: HashMap<String, i64> = state.store.count_persons_by_category().await?.into_iter().collect();
+    let counts: HashMap<String, i64> = state
+        .store
+        .count_persons_by_category()
+        .await?
+        .into_iter()
+        .collect();
     let total: i64 = counts.values().sum();
     let max = counts.values().copied().max().unwrap_or(0).max(1);
     let rows = Category::ALL
@@ -393,7 +502,11 @@ pub async fn category_counts(state: &AppState) -> Result<(Vec<CategoryCount>, i6
     Ok((rows, total))
 }
 
-pub async fn dashboard(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Query(d): Query<Done>) -> PageResult {
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
     let (categories, total) = category_counts(&state).await?;
     let page = DashboardPage {
         chrome: chrome(&state, &user, "/", "Dashboard", d.done.as_deref()).await?,
@@ -417,7 +530,14 @@ struct SectionPage {
     parts: &'static [&'static str],
 }
 
-async fn section(state: &AppState, user: &CurrentUser, href: &str, heading: &'static str, lead: &'static str, parts: &'static [&'static str]) -> PageResult {
+async fn section(
+    state: &AppState,
+    user: &CurrentUser,
+    href: &str,
+    heading: &'static str,
+    lead: &'static str,
+    parts: &'static [&'static str],
+) -> PageResult {
     let page = SectionPage {
         chrome: chrome(state, user, href, heading, None).await?,
         heading,
@@ -427,7 +547,10 @@ async fn section(state: &AppState, user: &CurrentUser, href: &str, heading: &'st
     render(&page, StatusCode::OK)
 }
 
-pub async fn posture(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
+pub async fn posture(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+) -> PageResult {
     section(&s, &u, "/posture", "Posture", "Where the post stands, and why: the situation log, tripwires, posture levels and the committee's decisions.", &[
         "Situation log of indicators (places taken, roads closed, airport status, assessments) with source and confidence",
         "Tripwires over measures derived from the log, each recommending a posture",
@@ -436,7 +559,10 @@ pub async fn posture(State(s): State<AppState>, Extension(u): Extension<CurrentU
     ]).await
 }
 
-pub async fn movement(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
+pub async fn movement(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+) -> PageResult {
     section(&s, &u, "/movement", "Movement", "Departures and manifests: who leaves on which flight or convoy.", &[
         "Departures board (flights, convoys) with seats, gate and status",
         "A planner that keeps households together, respects priority, deadlines and gate throughput",
@@ -444,28 +570,58 @@ pub async fn movement(State(s): State<AppState>, Extension(u): Extension<Current
     ]).await
 }
 
-pub async fn accountability(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
-    section(&s, &u, "/accountability", "Accountability", "Who is where, without handing anyone a list.", &[
-        "Checkpoints from rally point to safe haven",
-        "Signed boarding passes verified offline",
-        "A scanning page that works without the network; live head-counts",
-    ]).await
+pub async fn accountability(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+) -> PageResult {
+    section(
+        &s,
+        &u,
+        "/accountability",
+        "Accountability",
+        "Who is where, without handing anyone a list.",
+        &[
+            "Checkpoints from rally point to safe haven",
+            "Signed boarding passes verified offline",
+            "A scanning page that works without the network; live head-counts",
+        ],
+    )
+    .await
 }
 
 pub async fn alerts(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
-    section(&s, &u, "/alerts", "Alerts", "Reach the right people, in English, Dari and Pashto.", &[
-        "Segments of the registry, counted before sending",
-        "Templates and messages with per-person fields; two-person approval for large sends",
-        "Email and SMS outbox with delivery status; public self-registration form",
-    ]).await
+    section(
+        &s,
+        &u,
+        "/alerts",
+        "Alerts",
+        "Reach the right people, in English, Dari and Pashto.",
+        &[
+            "Segments of the registry, counted before sending",
+            "Templates and messages with per-person fields; two-person approval for large sends",
+            "Email and SMS outbox with delivery status; public self-registration form",
+        ],
+    )
+    .await
 }
 
-pub async fn destruction(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
-    section(&s, &u, "/destruction", "Destruction", "The ledger and the plan to zero for sensitive holdings.", &[
-        "Inventory of holdings by kind, classification and priority",
-        "Approved methods and devices with capacity; a plan with days to zero",
-        "Witnessed destruction records, certificates, burn-down chart",
-    ]).await
+pub async fn destruction(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+) -> PageResult {
+    section(
+        &s,
+        &u,
+        "/destruction",
+        "Destruction",
+        "The ledger and the plan to zero for sensitive holdings.",
+        &[
+            "Inventory of holdings by kind, classification and priority",
+            "Approved methods and devices with capacity; a plan with days to zero",
+            "Witnessed destruction records, certificates, burn-down chart",
+        ],
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- people
@@ -533,23 +689,34 @@ pub async fn read_people(
         Some(state.with_vault(|v| Ok(v.blind_index("name", q)))?)
     };
     let category = Category::parse(category).map(Category::slug);
-    let total = state.store.count_persons(category, name_index.as_deref()).await?;
+    let total = state
+        .store
+        .count_persons(category, name_index.as_deref())
+        .await?;
     let records = state
         .store
-        .persons(category, name_index.as_deref(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        .persons(
+            category,
+            name_index.as_deref(),
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
         .await?;
     let rows = state.with_vault(|v| {
         records
             .iter()
             .map(|r| {
                 let plain = v.open_sealed(&person_aad(&r.id), &r.sealed)?;
-                let d: PersonalDetails = serde_json::from_slice(&plain).map_err(|e| WebError::Internal(e.to_string()))?;
+                let d: PersonalDetails = serde_json::from_slice(&plain)
+                    .map_err(|e| WebError::Internal(e.to_string()))?;
                 Ok(PersonRow {
                     id: r.id.clone(),
                     name: d.full_name(),
                     birth_date: d.birth_date.clone(),
                     phone: d.phone.clone(),
-                    category: Category::parse(&r.category).map(Category::label).unwrap_or("?"),
+                    category: Category::parse(&r.category)
+                        .map(Category::label)
+                        .unwrap_or("?"),
                     priority: r.priority,
                     site: r.site_code.clone().unwrap_or_default(),
                 })
@@ -577,29 +744,39 @@ pub async fn add_person_record(
     site: Option<String>,
 ) -> Result<String, WebError> {
     if details.full_name().trim().is_empty() {
-        return Err(WebError::BadRequest("a person needs at least one name".into()));
+        return Err(WebError::BadRequest(
+            "a person needs at least one name".into(),
+        ));
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    let json = zeroize::Zeroizing::new(serde_json::to_vec(details).map_err(|e| WebError::Internal(e.to_string()))?);
-    let (sealed, name_index) = state.with_vault(|v| Ok((v.seal(&person_aad(&id), &json)?, v.blind_index("name", &details.full_name()))))?;
-    let person = NewPerson {
-        id: id.clone(),
-        category: category.slug().into(),
-        priority: i64::from(category.default_priority()),
-        site_code: site.filter(|s| !s.is_empty()),
-        sealed,
-        name_index,
-    };
-    let ev = AuditEvent::new(user.actor(), "people.add", format!("person:{id}"), format!("category={}", category.slug()), source);
+    let person = state.with_vault(|v| protection::seal_person(v, details, category, site))?;
+    let id = person.id.clone();
+    let ev = AuditEvent::new(
+        user.actor(),
+        "people.add",
+        format!("person:{id}"),
+        format!("category={}", category.slug()),
+        source,
+    );
     state.store.add_persons(&[person], &ev, state.now()).await?;
     Ok(id)
 }
 
-async fn people_page(state: &AppState, user: &CurrentUser, source: &str, q: PeopleQuery, error: Option<String>, form: HashMap<String, String>) -> PageResult {
+async fn people_page(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    q: PeopleQuery,
+    error: Option<String>,
+    form: HashMap<String, String>,
+) -> PageResult {
     let page = q.page.unwrap_or(1).max(1);
     let query = q.q.unwrap_or_default();
     let category = q.category.unwrap_or_default();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let (rows, total) = read_people(state, user, source, &query, &category, page).await?;
     let tpl = PeoplePage {
         chrome: chrome(state, user, "/people", "People", q.done.as_deref()).await?,
@@ -609,7 +786,10 @@ async fn people_page(state: &AppState, user: &CurrentUser, source: &str, q: Peop
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         q: query,
         category,
-        categories: Category::ALL.iter().map(|c| (c.slug(), c.label())).collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.slug(), c.label()))
+            .collect(),
         can_manage: user.can(Permission::ManagePeople),
         error,
         form,
@@ -617,12 +797,26 @@ async fn people_page(state: &AppState, user: &CurrentUser, source: &str, q: Peop
     render(&tpl, status)
 }
 
-pub async fn people(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Query(q): Query<PeopleQuery>) -> PageResult {
+pub async fn people(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Query(q): Query<PeopleQuery>,
+) -> PageResult {
     people_page(&state, &user, &caller.source, q, None, HashMap::new()).await
 }
 
-pub async fn add_person(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
-    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+pub async fn add_person(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| {
+        form.get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let details = PersonalDetails {
         given_name: get("given_name"),
         family_name: get("family_name"),
@@ -634,14 +828,32 @@ pub async fn add_person(State(state): State<AppState>, Extension(user): Extensio
     };
     let result = match Category::parse(&get("category")) {
         None => Err(WebError::BadRequest("choose a category".into())),
-        Some(c) => add_person_record(&state, &user, &caller.source, &details, c, Some(get("site"))).await,
+        Some(c) => {
+            add_person_record(
+                &state,
+                &user,
+                &caller.source,
+                &details,
+                c,
+                Some(get("site")),
+            )
+            .await
+        }
     };
     match result {
         Ok(_) => see_other("/people?done=person-added"),
         Err(WebError::BadRequest(msg)) => {
             let mut form = form;
             form.remove("_csrf");
-            people_page(&state, &user, &caller.source, PeopleQuery::default(), Some(msg), form).await
+            people_page(
+                &state,
+                &user,
+                &caller.source,
+                PeopleQuery::default(),
+                Some(msg),
+                form,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -656,7 +868,11 @@ struct AccountPage {
     error: Option<String>,
 }
 
-pub async fn account(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Query(d): Query<Done>) -> PageResult {
+pub async fn account(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
     let page = AccountPage {
         chrome: chrome(&state, &user, "/account", "Your account", d.done.as_deref()).await?,
         error: None,
@@ -664,21 +880,41 @@ pub async fn account(State(state): State<AppState>, Extension(user): Extension<C
     render(&page, StatusCode::OK)
 }
 
-pub async fn change_password(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let result = async {
-        let record = state.store.user_by_id(&user.id).await?.ok_or(WebError::NotFound)?;
+        let record = state
+            .store
+            .user_by_id(&user.id)
+            .await?
+            .ok_or(WebError::NotFound)?;
         if !auth::verify_password(get("current"), &record.password_hash) {
             return Err(WebError::BadRequest("the current password is wrong".into()));
         }
         if get("new") != get("confirm") {
-            return Err(WebError::BadRequest("the new password and its confirmation differ".into()));
+            return Err(WebError::BadRequest(
+                "the new password and its confirmation differ".into(),
+            ));
         }
         auth::check_new_password(get("new"), &user.username)?;
         let hash = auth::hash_password(get("new"))?;
-        let ev = AuditEvent::new(user.actor(), "user.password", format!("user:{}", user.id), "", &caller.source);
+        let ev = AuditEvent::new(
+            user.actor(),
+            "user.password",
+            format!("user:{}", user.id),
+            "",
+            &caller.source,
+        );
         let keep = user.session.as_ref().map(|s| s.token_hash.as_str());
-        state.store.set_password(&user.id, &hash, keep, &ev, state.now()).await?;
+        state
+            .store
+            .set_password(&user.id, &hash, keep, &ev, state.now())
+            .await?;
         Ok(())
     }
     .await;
@@ -734,7 +970,14 @@ fn role_boxes(set: RoleSet) -> Vec<RoleBox> {
         .collect()
 }
 
-async fn users_page(state: &AppState, user: &CurrentUser, done: Option<&str>, error: Option<String>, new_username: String, new_roles: RoleSet) -> PageResult {
+async fn users_page(
+    state: &AppState,
+    user: &CurrentUser,
+    done: Option<&str>,
+    error: Option<String>,
+    new_username: String,
+    new_roles: RoleSet,
+) -> PageResult {
     let users = state
         .store
         .users()
@@ -742,7 +985,12 @@ async fn users_page(state: &AppState, user: &CurrentUser, done: Option<&str>, er
         .into_iter()
         .map(|u| UserRow {
             is_me: u.id == user.id,
-            role_labels: u.roles.iter().map(Role::label).collect::<Vec<_>>().join(", "),
+            role_labels: u
+                .roles
+                .iter()
+                .map(Role::label)
+                .collect::<Vec<_>>()
+                .join(", "),
             roles: role_boxes(u.roles),
             id: u.id,
             username: u.username,
@@ -750,7 +998,11 @@ async fn users_page(state: &AppState, user: &CurrentUser, done: Option<&str>, er
             created_at: u.created_at,
         })
         .collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let page = UsersPage {
         chrome: chrome(state, user, "/admin/users", "Users", done).await?,
         users,
@@ -761,8 +1013,20 @@ async fn users_page(state: &AppState, user: &CurrentUser, done: Option<&str>, er
     render(&page, status)
 }
 
-pub async fn users(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Query(d): Query<Done>) -> PageResult {
-    users_page(&state, &user, d.done.as_deref(), None, String::new(), RoleSet::empty()).await
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
+    users_page(
+        &state,
+        &user,
+        d.done.as_deref(),
+        None,
+        String::new(),
+        RoleSet::empty(),
+    )
+    .await
 }
 
 fn parse_roles(list: &[&str]) -> Result<RoleSet, WebError> {
@@ -775,48 +1039,113 @@ fn parse_roles(list: &[&str]) -> Result<RoleSet, WebError> {
 
 fn valid_username(name: &str) -> Result<(), WebError> {
     let ok = (2..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if ok {
         Ok(())
     } else {
-        Err(WebError::BadRequest("a username has 2 to 64 letters, digits, dots, dashes or underscores".into()))
+        Err(WebError::BadRequest(
+            "a username has 2 to 64 letters, digits, dots, dashes or underscores".into(),
+        ))
     }
 }
 
 /// Creates an account (web and API share this).
-pub async fn create_user_record(state: &AppState, actor: &CurrentUser, source: &str, username: &str, password: &str, roles: RoleSet) -> Result<String, WebError> {
+pub async fn create_user_record(
+    state: &AppState,
+    actor: &CurrentUser,
+    source: &str,
+    username: &str,
+    password: &str,
+    roles: RoleSet,
+) -> Result<String, WebError> {
     valid_username(username)?;
     auth::check_new_password(password, username)?;
     if roles.is_empty() {
-        return Err(WebError::BadRequest("give the user at least one role".into()));
+        return Err(WebError::BadRequest(
+            "give the user at least one role".into(),
+        ));
     }
     let id = uuid::Uuid::now_v7().to_string();
     let hash = auth::hash_password(password)?;
-    let ev = AuditEvent::new(actor.actor(), "user.create", format!("user:{id}"), format!("username={username} roles={roles}"), source);
+    let ev = AuditEvent::new(
+        actor.actor(),
+        "user.create",
+        format!("user:{id}"),
+        format!("username={username} roles={roles}"),
+        source,
+    );
     state
         .store
-        .create_user(&NewUser { id: &id, username, password_hash: &hash, roles }, &ev, state.now())
+        .create_user(
+            &NewUser {
+                id: &id,
+                username,
+                password_hash: &hash,
+                roles,
+            },
+            &ev,
+            state.now(),
+        )
         .await?;
     Ok(id)
 }
 
 /// Changes roles and the disabled flag; an administrator cannot lock themselves out.
-pub async fn update_user_record(state: &AppState, actor: &CurrentUser, source: &str, id: &str, roles: RoleSet, disabled: bool) -> Result<(), WebError> {
+pub async fn update_user_record(
+    state: &AppState,
+    actor: &CurrentUser,
+    source: &str,
+    id: &str,
+    roles: RoleSet,
+    disabled: bool,
+) -> Result<(), WebError> {
     if id == actor.id && (disabled || !roles.contains(Role::Administrator)) {
         return Err(WebError::BadRequest("you cannot disable yourself or remove your own administrator role; ask another administrator".into()));
     }
-    let target = state.store.user_by_id(id).await?.ok_or(WebError::NotFound)?;
-    let ev = AuditEvent::new(actor.actor(), "user.update", format!("user:{id}"), format!("username={} roles={roles} disabled={disabled}", target.username), source);
-    state.store.update_user_access(id, roles, disabled, &ev, state.now()).await?;
+    let target = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let ev = AuditEvent::new(
+        actor.actor(),
+        "user.update",
+        format!("user:{id}"),
+        format!(
+            "username={} roles={roles} disabled={disabled}",
+            target.username
+        ),
+        source,
+    );
+    state
+        .store
+        .update_user_access(id, roles, disabled, &ev, state.now())
+        .await?;
     Ok(())
 }
 
-pub async fn create_user(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = Fields(form);
     let username = f.get("username").to_string();
     let roles = parse_roles(&f.all("roles"));
     let result = match roles {
-        Ok(r) => create_user_record(&state, &user, &caller.source, &username, f.raw("password"), r).await.map(|_| ()),
+        Ok(r) => create_user_record(
+            &state,
+            &user,
+            &caller.source,
+            &username,
+            f.raw("password"),
+            r,
+        )
+        .await
+        .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
@@ -832,15 +1161,41 @@ fn roles_or_empty(f: &Fields) -> RoleSet {
     parse_roles(&f.all("roles")).unwrap_or_default()
 }
 
-pub async fn update_user(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Path(id): Path<String>, Form(form): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn update_user(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
     let f = Fields(form);
     let result = match parse_roles(&f.all("roles")) {
-        Ok(roles) => update_user_record(&state, &user, &caller.source, &id, roles, f.get("disabled") == "on").await,
+        Ok(roles) => {
+            update_user_record(
+                &state,
+                &user,
+                &caller.source,
+                &id,
+                roles,
+                f.get("disabled") == "on",
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => see_other("/admin/users?done=user-updated"),
-        Err(WebError::BadRequest(m)) => users_page(&state, &user, None, Some(m), String::new(), RoleSet::empty()).await,
+        Err(WebError::BadRequest(m)) => {
+            users_page(
+                &state,
+                &user,
+                None,
+                Some(m),
+                String::new(),
+                RoleSet::empty(),
+            )
+            .await
+        }
         Err(e) => Err(e),
     }
 }
@@ -857,42 +1212,90 @@ struct TokensPage {
     error: Option<String>,
 }
 
-async fn tokens_page(state: &AppState, user: &CurrentUser, done: Option<&str>, new_token: Option<String>, error: Option<String>) -> PageResult {
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+async fn tokens_page(
+    state: &AppState,
+    user: &CurrentUser,
+    done: Option<&str>,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let page = TokensPage {
         chrome: chrome(state, user, "/admin/tokens", "Device tokens", done).await?,
         tokens: state.store.api_tokens().await?,
-        roles: Role::ALL.into_iter().filter(|r| r.allowed_for_token()).map(|r| (r.slug(), r.label())).collect(),
+        roles: Role::ALL
+            .into_iter()
+            .filter(|r| r.allowed_for_token())
+            .map(|r| (r.slug(), r.label()))
+            .collect(),
         new_token,
         error,
     };
     render(&page, status)
 }
 
-pub async fn tokens(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Query(d): Query<Done>) -> PageResult {
+pub async fn tokens(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
     tokens_page(&state, &user, d.done.as_deref(), None, None).await
 }
 
 /// Issues a device token; the secret is returned once and only its hash is kept.
-pub async fn issue_token(state: &AppState, actor: &CurrentUser, source: &str, name: &str, role: &str) -> Result<(String, String), WebError> {
+pub async fn issue_token(
+    state: &AppState,
+    actor: &CurrentUser,
+    source: &str,
+    name: &str,
+    role: &str,
+) -> Result<(String, String), WebError> {
     let role = Role::parse(role).map_err(|e| WebError::BadRequest(e.to_string()))?;
     if !role.allowed_for_token() {
-        return Err(WebError::BadRequest(format!("a device token cannot carry the role {}", role.label())));
+        return Err(WebError::BadRequest(format!(
+            "a device token cannot carry the role {}",
+            role.label()
+        )));
     }
     if name.trim().is_empty() || name.len() > 80 {
-        return Err(WebError::BadRequest("name the device (e.g. \"North Gate scanner 2\")".into()));
+        return Err(WebError::BadRequest(
+            "name the device (e.g. \"North Gate scanner 2\")".into(),
+        ));
     }
     let id = uuid::Uuid::now_v7().to_string();
     let secret = format!("dd_{}", auth::random_token());
-    let ev = AuditEvent::new(actor.actor(), "token.create", format!("token:{id}"), format!("role={role}"), source);
+    let ev = AuditEvent::new(
+        actor.actor(),
+        "token.create",
+        format!("token:{id}"),
+        format!("role={role}"),
+        source,
+    );
     state
         .store
-        .create_api_token(&id, name.trim(), &auth::token_hash(&secret), role, &actor.username, &ev, state.now())
+        .create_api_token(
+            &id,
+            name.trim(),
+            &auth::token_hash(&secret),
+            role,
+            &actor.username,
+            &ev,
+            state.now(),
+        )
         .await?;
     Ok((id, secret))
 }
 
-pub async fn create_token(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     match issue_token(&state, &user, &caller.source, get("name"), get("role")).await {
         Ok((_, secret)) => tokens_page(&state, &user, None, Some(secret), None).await,
@@ -901,8 +1304,19 @@ pub async fn create_token(State(state): State<AppState>, Extension(user): Extens
     }
 }
 
-pub async fn revoke_token(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Path(id): Path<String>) -> PageResult {
-    let ev = AuditEvent::new(user.actor(), "token.revoke", format!("token:{id}"), "", &caller.source);
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ev = AuditEvent::new(
+        user.actor(),
+        "token.revoke",
+        format!("token:{id}"),
+        "",
+        &caller.source,
+    );
     state.store.revoke_api_token(&id, &ev, state.now()).await?;
     see_other("/admin/tokens?done=token-revoked")
 }
@@ -931,7 +1345,12 @@ pub struct AuditQuery {
 
 pub const AUDIT_PAGE: i64 = 100;
 
-pub async fn audit(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn audit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let filter = drawdown_storage::audit::AuditFilter {
         actor: q.actor.clone().filter(|s| !s.is_empty()),
         action: q.action.clone().filter(|s| !s.is_empty()),
@@ -939,13 +1358,28 @@ pub async fn audit(State(state): State<AppState>, Extension(user): Extension<Cur
         before_seq: q.before,
     };
     let entries = state.store.audit_entries(&filter).await?;
-    let verify = if q.verify.is_some() { Some(state.store.verify_audit().await?) } else { None };
-    let ev = AuditEvent::new(user.actor(), "audit.read", "audit_log", format!("rows={}", entries.len()), &caller.source);
+    let verify = if q.verify.is_some() {
+        Some(state.store.verify_audit().await?)
+    } else {
+        None
+    };
+    let ev = AuditEvent::new(
+        user.actor(),
+        "audit.read",
+        "audit_log",
+        format!("rows={}", entries.len()),
+        &caller.source,
+    );
     state.store.audit(&ev, state.now()).await?;
-    let older = (entries.len() as i64 == AUDIT_PAGE).then(|| entries.last().map(|e| e.seq)).flatten();
+    let older = (entries.len() as i64 == AUDIT_PAGE)
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
     let page = AuditPage {
         chrome: chrome(&state, &user, "/admin/audit", "Audit log", None).await?,
-        problems: verify.as_ref().map(|r| r.problems.iter().map(|p| p.to_string()).collect()).unwrap_or_default(),
+        problems: verify
+            .as_ref()
+            .map(|r| r.problems.iter().map(|p| p.to_string()).collect())
+            .unwrap_or_default(),
         entries,
         actor: q.actor.unwrap_or_default(),
         action: q.action.unwrap_or_default(),
@@ -958,7 +1392,11 @@ pub async fn audit(State(state): State<AppState>, Extension(user): Extension<Cur
 /// Neutralises spreadsheet formula injection: a cell that a spreadsheet would evaluate
 /// (starting with = + - @, tab or carriage return) is prefixed with an apostrophe.
 pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -966,7 +1404,12 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-pub async fn audit_csv(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Query(q): Query<AuditQuery>) -> PageResult {
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
     let filter = drawdown_storage::audit::AuditFilter {
         actor: q.actor.filter(|s| !s.is_empty()),
         action: q.action.filter(|s| !s.is_empty()),
@@ -974,18 +1417,42 @@ pub async fn audit_csv(State(state): State<AppState>, Extension(user): Extension
         before_seq: None,
     };
     let entries = state.store.audit_entries(&filter).await?;
-    let ev = AuditEvent::new(user.actor(), "audit.export", "audit_log", format!("rows={}", entries.len()), &caller.source);
+    let ev = AuditEvent::new(
+        user.actor(),
+        "audit.export",
+        "audit_log",
+        format!("rows={}", entries.len()),
+        &caller.source,
+    );
     state.store.audit(&ev, state.now()).await?;
     let mut out = String::from("seq,at,actor,action,target,detail,source,hash\n");
     for e in &entries {
-        let cells = [e.seq.to_string(), e.at.clone(), e.event.actor.clone(), e.event.action.clone(), e.event.target.clone(), e.event.detail.clone(), e.event.source.clone(), e.hash.clone()];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        let cells = [
+            e.seq.to_string(),
+            e.at.clone(),
+            e.event.actor.clone(),
+            e.event.action.clone(),
+            e.event.target.clone(),
+            e.event.detail.clone(),
+            e.event.source.clone(),
+            e.hash.clone(),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push('\n');
     }
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"drawdown-audit.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"drawdown-audit.csv\"",
+            ),
         ],
         out,
     )
@@ -1022,16 +1489,30 @@ fn handoff_dir(state: &AppState) -> std::path::PathBuf {
     state.config.data_dir.join("handoffs")
 }
 
-async fn protection_page(state: &AppState, user: &CurrentUser, done: Option<&str>, error: Option<String>) -> PageResult {
+async fn protection_page(
+    state: &AppState,
+    user: &CurrentUser,
+    done: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
     let now = state.now();
-    let key_id = match &*state.vault.read().map_err(|_| WebError::Internal("lock".into()))? {
+    let key_id = match &*state
+        .vault
+        .read()
+        .map_err(|_| WebError::Internal("lock".into()))?
+    {
         VaultSlot::Unlocked(v) => v.key_id(),
         VaultSlot::Locked(h) => h.key_id(),
         _ => String::new(),
     };
     let pending = match state.store.pending_wipe(now).await? {
         Some(r) => {
-            let by = state.store.user_by_id(&r.requested_by).await?.map(|u| u.username).unwrap_or_default();
+            let by = state
+                .store
+                .user_by_id(&r.requested_by)
+                .await?
+                .map(|u| u.username)
+                .unwrap_or_default();
             Some(PendingWipe {
                 mine: r.requested_by == user.id,
                 id: r.id,
@@ -1044,10 +1525,18 @@ async fn protection_page(state: &AppState, user: &CurrentUser, done: Option<&str
     };
     let deployment = state.store.deployment_state().await?;
     let mut handoffs: Vec<String> = std::fs::read_dir(handoff_dir(state))
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     handoffs.sort();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let page = ProtectionPage {
         chrome: chrome(state, user, "/protection", "Protection", done).await?,
         vault: state.vault_label(),
@@ -1064,12 +1553,21 @@ async fn protection_page(state: &AppState, user: &CurrentUser, done: Option<&str
     render(&page, status)
 }
 
-pub async fn protection(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Query(d): Query<Done>) -> PageResult {
+pub async fn protection(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
     protection_page(&state, &user, d.done.as_deref(), None).await
 }
 
 /// Unlocks the vault with a passphrase (web and API share this).
-pub async fn unlock_vault(state: &AppState, user: &CurrentUser, source: &str, passphrase: &str) -> Result<(), WebError> {
+pub async fn unlock_vault(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    passphrase: &str,
+) -> Result<(), WebError> {
     let unlocked = open_vault_slot(state, passphrase)?;
     if unlocked {
         let ev = AuditEvent::new(user.actor(), "vault.unlock", "vault", "", source);
@@ -1080,24 +1578,44 @@ pub async fn unlock_vault(state: &AppState, user: &CurrentUser, source: &str, pa
 
 /// Swaps a locked slot for an unlocked vault; false when it was already unlocked.
 fn open_vault_slot(state: &AppState, passphrase: &str) -> Result<bool, WebError> {
-    let mut slot = state.vault.write().map_err(|_| WebError::Internal("lock".into()))?;
+    let mut slot = state
+        .vault
+        .write()
+        .map_err(|_| WebError::Internal("lock".into()))?;
     let vault = match &*slot {
         VaultSlot::Unlocked(_) => return Ok(false),
         VaultSlot::Wiped => return Err(WebError::Wiped),
-        VaultSlot::Missing => return Err(WebError::BadRequest("this database has no vault: run `drawdown init`".into())),
-        VaultSlot::Locked(h) => drawdown_vault::Vault::open(h, drawdown_vault::Unlock::Passphrase(passphrase))
-            .map_err(|e| WebError::BadRequest(format!("cannot unlock: {e}")))?,
+        VaultSlot::Missing => {
+            return Err(WebError::BadRequest(
+                "this database has no vault: run `drawdown init`".into(),
+            ));
+        }
+        VaultSlot::Locked(h) => {
+            drawdown_vault::Vault::open(h, drawdown_vault::Unlock::Passphrase(passphrase))
+                .map_err(|e| WebError::BadRequest(format!("cannot unlock: {e}")))?
+        }
     };
     *slot = VaultSlot::Unlocked(vault);
     Ok(true)
 }
 
-pub async fn unlock(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn unlock(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let pass = zeroize::Zeroizing::new(form.get("passphrase").cloned().unwrap_or_default());
     match unlock_vault(&state, &user, &caller.source, &pass).await {
         Ok(()) => see_other("/protection?done=vault-unlocked"),
         Err(WebError::BadRequest(m)) => {
-            let ev = AuditEvent::new(user.actor(), "vault.unlock_failed", "vault", "", &caller.source);
+            let ev = AuditEvent::new(
+                user.actor(),
+                "vault.unlock_failed",
+                "vault",
+                "",
+                &caller.source,
+            );
             state.store.audit(&ev, state.now()).await?;
             protection_page(&state, &user, None, Some(m)).await
         }
@@ -1109,17 +1627,27 @@ fn typed_confirmation(f: &HashMap<String, String>) -> Result<(), WebError> {
     if f.get("confirm").map(|s| s.trim()) == Some("WIPE") {
         Ok(())
     } else {
-        Err(WebError::BadRequest("type WIPE in capitals to confirm".into()))
+        Err(WebError::BadRequest(
+            "type WIPE in capitals to confirm".into(),
+        ))
     }
 }
 
-pub async fn wipe_request(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn wipe_request(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let result = async {
         typed_confirmation(&form)?;
         if state.store.deployment_state().await?.is_wiped() {
             return Err(WebError::Wiped);
         }
-        let recipient = form.get("recipient").map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let recipient = form
+            .get("recipient")
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
         if let Some(r) = &recipient {
             protection::check_recipient(r)?;
         }
@@ -1128,23 +1656,38 @@ pub async fn wipe_request(State(state): State<AppState>, Extension(user): Extens
             id: uuid::Uuid::now_v7().to_string(),
             requested_by: user.id.clone(),
             requested_at: drawdown_storage::timestamp(now),
-            expires_at: drawdown_storage::timestamp(now + time::Duration::minutes(WIPE_CONFIRM_MINUTES)),
+            expires_at: drawdown_storage::timestamp(
+                now + time::Duration::minutes(WIPE_CONFIRM_MINUTES),
+            ),
             handoff_recipient: recipient.clone(),
             state: "pending".into(),
         };
-        let ev = AuditEvent::new(user.actor(), "vault.wipe_request", format!("wipe:{}", req.id), format!("handoff={}", recipient.is_some()), &caller.source);
+        let ev = AuditEvent::new(
+            user.actor(),
+            "vault.wipe_request",
+            format!("wipe:{}", req.id),
+            format!("handoff={}", recipient.is_some()),
+            &caller.source,
+        );
         state.store.request_wipe(&req, &ev, now).await?;
         Ok(())
     }
     .await;
     match result {
         Ok(()) => see_other("/protection?done=wipe-requested"),
-        Err(WebError::BadRequest(m) | WebError::Conflict(m)) => protection_page(&state, &user, None, Some(m)).await,
+        Err(WebError::BadRequest(m) | WebError::Conflict(m)) => {
+            protection_page(&state, &user, None, Some(m)).await
+        }
         Err(e) => Err(e),
     }
 }
 
-pub async fn wipe_confirm(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn wipe_confirm(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let result = async {
         typed_confirmation(&form)?;
         let now = state.now();
@@ -1189,34 +1732,79 @@ pub async fn wipe_confirm(State(state): State<AppState>, Extension(user): Extens
 
 /// Reads the rows, then decrypts and encrypts to headquarters under the vault's lock (which
 /// must not be held across an await).
-async fn export_under_lock(state: &AppState, recipient: &str, now: time::OffsetDateTime) -> Result<(Vec<u8>, usize), WebError> {
+async fn export_under_lock(
+    state: &AppState,
+    recipient: &str,
+    now: time::OffsetDateTime,
+) -> Result<(Vec<u8>, usize), WebError> {
     let rows = state.store.all_persons().await?;
     let org = state.store.organisation().await?.map(|(n, _)| n);
     state.with_vault(|v| protection::export_rows(v, rows, org, recipient, now))
 }
 
-pub async fn wipe_cancel(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Form(form): Form<HashMap<String, String>>) -> PageResult {
+pub async fn wipe_cancel(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
     let id = form.get("id").cloned().unwrap_or_default();
-    let ev = AuditEvent::new(user.actor(), "vault.wipe_cancel", format!("wipe:{id}"), "", &caller.source);
-    match state.store.cancel_wipe(&id, &user.id, &ev, state.now()).await {
+    let ev = AuditEvent::new(
+        user.actor(),
+        "vault.wipe_cancel",
+        format!("wipe:{id}"),
+        "",
+        &caller.source,
+    );
+    match state
+        .store
+        .cancel_wipe(&id, &user.id, &ev, state.now())
+        .await
+    {
         Ok(()) => see_other("/protection?done=wipe-cancelled"),
-        Err(drawdown_storage::StorageError::NotFound(_)) => protection_page(&state, &user, None, Some("no pending wipe request to cancel".into())).await,
+        Err(drawdown_storage::StorageError::NotFound(_)) => {
+            protection_page(
+                &state,
+                &user,
+                None,
+                Some("no pending wipe request to cancel".into()),
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn handoff_download(State(state): State<AppState>, Extension(user): Extension<CurrentUser>, Extension(caller): Extension<auth::Caller>, Path(name): Path<String>) -> PageResult {
-    let safe = name.starts_with("handoff-") && name.ends_with(".age") && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
+pub async fn handoff_download(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(name): Path<String>,
+) -> PageResult {
+    let safe = name.starts_with("handoff-")
+        && name.ends_with(".age")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
     if !safe {
         return Err(WebError::NotFound);
     }
     let bytes = std::fs::read(handoff_dir(&state).join(&name)).map_err(|_| WebError::NotFound)?;
-    let ev = AuditEvent::new(user.actor(), "vault.handoff_download", format!("file:{name}"), "", &caller.source);
+    let ev = AuditEvent::new(
+        user.actor(),
+        "vault.handoff_download",
+        format!("file:{name}"),
+        "",
+        &caller.source,
+    );
     state.store.audit(&ev, state.now()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     )

@@ -2,12 +2,12 @@
 //! router, the OpenAPI document and the access-matrix test, so they cannot drift apart.
 
 use crate::auth::{authenticate, authorize};
-use crate::{api, assets, pages, AppState};
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue};
-use axum::middleware::{from_fn, from_fn_with_state, Next};
-use axum::response::Response;
+use crate::{AppState, api, assets, pages};
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::Response;
 use drawdown_domain::Permission;
 use drawdown_domain::Permission::*;
 

@@ -60,7 +60,10 @@ impl AppState {
     }
 
     /// Replaces the clock (tests move time forward to expire sessions and wipe requests).
-    pub fn with_clock(mut self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+    pub fn with_clock(
+        mut self,
+        clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static,
+    ) -> Self {
         self.clock = Arc::new(clock);
         self
     }
@@ -70,8 +73,14 @@ impl AppState {
     }
 
     /// Runs `f` with the unlocked vault, or says why personal data cannot be reached.
-    pub fn with_vault<T>(&self, f: impl FnOnce(&Vault) -> Result<T, crate::WebError>) -> Result<T, crate::WebError> {
-        let slot = self.vault.read().map_err(|_| crate::WebError::Internal("vault lock poisoned".into()))?;
+    pub fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&Vault) -> Result<T, crate::WebError>,
+    ) -> Result<T, crate::WebError> {
+        let slot = self
+            .vault
+            .read()
+            .map_err(|_| crate::WebError::Internal("vault lock poisoned".into()))?;
         match &*slot {
             VaultSlot::Unlocked(v) => f(v),
             VaultSlot::Wiped => Err(crate::WebError::Wiped),
