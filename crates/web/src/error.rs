@@ -8,7 +8,7 @@ use drawdown_storage::StorageError;
 pub enum WebError {
     #[error("you need to log in")]
     NotLoggedIn { api: bool, invalid_session: bool },
-    #[error("not permitted: this needs the permission {need:?}")]
+    #[error("not permitted: your roles do not allow this (it needs one of: {})", roles_for(*need))]
     Forbidden { need: Permission, api: bool },
     #[error("the form's security token (CSRF) is missing or wrong: reload the page and try again")]
     BadCsrf,
@@ -28,6 +28,10 @@ pub enum WebError {
     Wiped,
     #[error("internal error")]
     Internal(String),
+}
+
+fn roles_for(p: Permission) -> String {
+    p.granted_by().iter().map(|r| r.slug()).collect::<Vec<_>>().join(", ")
 }
 
 impl WebError {

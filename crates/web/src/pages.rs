@@ -193,6 +193,27 @@ pub async fn chrome(
     })
 }
 
+/// A stored RFC 3339 time as people read it: "2021-08-15 06:00:00 UTC".
+pub fn when(at: &str) -> String {
+    match at.get(..19) {
+        Some(head) if at.len() >= 20 => format!("{} UTC", head.replace('T', " ")),
+        _ => at.to_string(),
+    }
+}
+
+/// 4000 → "4,000".
+pub fn count(n: &i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if *n < 0 { format!("-{out}") } else { out }
+}
+
 fn render(t: &impl Template, status: StatusCode) -> PageResult {
     Ok((status, Html(t.render()?)).into_response())
 }
