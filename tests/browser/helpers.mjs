@@ -119,3 +119,61 @@ export async function screenshot(page, fileName) {
   await page.screenshot({ path, fullPage: false });
   return path;
 }
+
+/**
+ * Start a private `drawdown demo --scale small` (for tests that change the whole deployment,
+ * such as a wipe). The binary comes from DRAWDOWN_BIN or target/debug/drawdown. Resolves to
+ * { url, stop, output() } once /healthz answers.
+ */
+export async function startPrivateDemo() {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createServer } = await import('node:net');
+  const bin = process.env.DRAWDOWN_BIN ?? fileURLToPath(new URL('../../target/debug/drawdown', import.meta.url));
+  const port = await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const dir = mkdtempSync(`${tmpdir()}/drawdown-browser-`);
+  const child = spawn(bin, ['demo', '--scale', 'small', '--addr', `127.0.0.1:${port}`, '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`demo exited early:\n${output}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`demo did not answer within 60 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh context and page on another server than BASE_URL. */
+export async function newPageAt(browser, baseURL) {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  return { context, page, errors };
+}
