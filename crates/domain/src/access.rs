@@ -162,6 +162,29 @@ pub enum Permission {
 }
 
 impl Permission {
+    pub const ALL: [Permission; 17] = {
+        use Permission::*;
+        [
+            ViewDashboard,
+            ViewPosture,
+            ManagePosture,
+            ViewPeople,
+            ManagePeople,
+            ViewMovement,
+            ManageMovement,
+            ScanCheckpoint,
+            ViewAccountability,
+            SendAlerts,
+            ViewDestruction,
+            ManageDestruction,
+            ManageUsers,
+            ManageTokens,
+            ViewAudit,
+            UnlockVault,
+            Wipe,
+        ]
+    };
+
     /// The roles that grant this permission, for "you need one of …" messages.
     pub fn granted_by(self) -> Vec<Role> {
         Role::ALL.into_iter().filter(|r| r.grants(self)).collect()
@@ -236,26 +259,7 @@ mod tests {
         // Only wipe authorities wipe.
         assert_eq!(Permission::Wipe.granted_by(), vec![Role::Wipe]);
         // Every permission is granted by someone.
-        use Permission::*;
-        for p in [
-            ViewDashboard,
-            ViewPosture,
-            ManagePosture,
-            ViewPeople,
-            ManagePeople,
-            ViewMovement,
-            ManageMovement,
-            ScanCheckpoint,
-            ViewAccountability,
-            SendAlerts,
-            ViewDestruction,
-            ManageDestruction,
-            ManageUsers,
-            ManageTokens,
-            ViewAudit,
-            UnlockVault,
-            Wipe,
-        ] {
+        for p in Permission::ALL {
             assert!(!p.granted_by().is_empty(), "{p:?} is granted by nobody");
         }
     }

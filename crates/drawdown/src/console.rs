@@ -280,9 +280,9 @@ pub async fn wipe(
                 Vault::open(&header, Unlock::Passphrase(&pass))?
             }
         };
-        let rows = store.all_persons().await?;
-        let org = store.organisation().await?.map(|(n, _)| n);
-        let (file, n) = drawdown_web::protection::export_rows(&vault, rows, org, recipient, now)?;
+        let (file, n) = drawdown_web::protection::Handoff::load(&store)
+            .await?
+            .seal_to(&vault, recipient, now)?;
         std::fs::write(out, &file)
             .with_context(|| format!("cannot write the hand-off to {}", out.display()))?;
         let ev = AuditEvent::new(

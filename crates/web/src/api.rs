@@ -45,7 +45,7 @@ pub fn error_body(status: StatusCode, message: &str) -> Response {
 type ApiResult = Result<Json<Value>, ApiError>;
 
 pub async fn me(Extension(user): Extension<CurrentUser>) -> ApiResult {
-    let perms: Vec<Permission> = ALL_PERMISSIONS
+    let perms: Vec<Permission> = Permission::ALL
         .into_iter()
         .filter(|p| user.can(*p))
         .collect();
@@ -57,29 +57,6 @@ pub async fn me(Extension(user): Extension<CurrentUser>) -> ApiResult {
         "device_token": user.session.is_none(),
     })))
 }
-
-const ALL_PERMISSIONS: [Permission; 17] = {
-    use Permission::*;
-    [
-        ViewDashboard,
-        ViewPosture,
-        ManagePosture,
-        ViewPeople,
-        ManagePeople,
-        ViewMovement,
-        ManageMovement,
-        ScanCheckpoint,
-        ViewAccountability,
-        SendAlerts,
-        ViewDestruction,
-        ManageDestruction,
-        ManageUsers,
-        ManageTokens,
-        ViewAudit,
-        UnlockVault,
-        Wipe,
-    ]
-};
 
 pub async fn footprint(State(state): State<AppState>) -> ApiResult {
     let (cats, total) = pages::category_counts(&state).await?;

@@ -31,7 +31,11 @@ pub enum WebError {
 }
 
 fn roles_for(p: Permission) -> String {
-    p.granted_by().iter().map(|r| r.slug()).collect::<Vec<_>>().join(", ")
+    p.granted_by()
+        .iter()
+        .map(|r| r.slug())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl WebError {

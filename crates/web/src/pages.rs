@@ -1726,7 +1726,8 @@ pub async fn wipe_confirm(
             if state.vault_label() != "unlocked" {
                 return Err(WebError::BadRequest("the vault must be unlocked to export the hand-off; unlock it or request a wipe without hand-off".into()));
             }
-            let (file, n) = export_under_lock(&state, recipient, now).await?;
+            let handoff = protection::Handoff::load(&state.store).await?;
+            let (file, n) = state.with_vault(|v| handoff.seal_to(v, recipient, now))?;
             let dir = handoff_dir(&state);
             std::fs::create_dir_all(&dir).map_err(|e| WebError::Internal(e.to_string()))?;
             let name = format!("handoff-{}.age", now.unix_timestamp());
@@ -1749,18 +1750,6 @@ pub async fn wipe_confirm(
         Err(WebError::BadRequest(m)) => protection_page(&state, &user, None, Some(m)).await,
         Err(e) => Err(e),
     }
-}
-
-/// Reads the rows, then decrypts and encrypts to headquarters under the vault's lock (which
-/// must not be held across an await).
-async fn export_under_lock(
-    state: &AppState,
-    recipient: &str,
-    now: time::OffsetDateTime,
-) -> Result<(Vec<u8>, usize), WebError> {
-    let rows = state.store.all_persons().await?;
-    let org = state.store.organisation().await?.map(|(n, _)| n);
-    state.with_vault(|v| protection::export_rows(v, rows, org, recipient, now))
 }
 
 pub async fn wipe_cancel(

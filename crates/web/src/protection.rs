@@ -24,7 +24,7 @@ struct HandoffPerson {
 }
 
 #[derive(Serialize)]
-struct Handoff {
+struct HandoffDocument {
     format: &'static str,
     organisation: Option<String>,
     exported_at: String,
@@ -60,43 +60,58 @@ pub fn check_recipient(recipient: &str) -> Result<(), WebError> {
         .map_err(|e| WebError::BadRequest(format!("headquarters' key: {e}")))
 }
 
-/// Every personal record, decrypted in memory and encrypted at once to headquarters' age
-/// recipient: nothing is written in the clear. Returns the armored age file and how many
-/// people it holds.
-pub fn export_rows(
-    vault: &Vault,
+/// What a hand-off to headquarters carries, read from the database before the vault is used
+/// (the vault's lock is never held across an await).
+pub struct Handoff {
     rows: Vec<PersonRecord>,
     organisation: Option<String>,
-    recipient: &str,
-    now: OffsetDateTime,
-) -> Result<(Vec<u8>, usize), WebError> {
-    check_recipient(recipient)?;
-    let mut people = Vec::with_capacity(rows.len());
-    for r in rows {
-        let plain = vault.open_sealed(&person_aad(&r.id), &r.sealed)?;
-        let details: PersonalDetails = serde_json::from_slice(&plain)
-            .map_err(|e| WebError::Internal(format!("sealed record {}: {e}", r.id)))?;
-        people.push(HandoffPerson {
-            id: r.id,
-            category: r.category,
-            priority: r.priority,
-            site: r.site_code,
-            details,
-        });
+}
+
+impl Handoff {
+    pub async fn load(store: &Store) -> Result<Handoff, WebError> {
+        Ok(Handoff {
+            rows: store.all_persons().await?,
+            organisation: store.organisation().await?.map(|(name, _)| name),
+        })
     }
-    let n = people.len();
-    let doc = Handoff {
-        format: "drawdown-handoff-v1",
-        organisation,
-        exported_at: drawdown_storage::timestamp(now),
-        people,
-    };
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(&doc).map_err(|e| WebError::Internal(e.to_string()))?,
-    );
-    let sealed = drawdown_vault::handoff_encrypt(recipient, &json)
-        .map_err(|e| WebError::BadRequest(format!("headquarters' key: {e}")))?;
-    Ok((sealed, n))
+
+    /// Every personal record, decrypted in memory and encrypted at once to headquarters' age
+    /// recipient: nothing is written in the clear. Returns the armored age file and how many
+    /// people it holds.
+    pub fn seal_to(
+        self,
+        vault: &Vault,
+        recipient: &str,
+        now: OffsetDateTime,
+    ) -> Result<(Vec<u8>, usize), WebError> {
+        check_recipient(recipient)?;
+        let mut people = Vec::with_capacity(self.rows.len());
+        for r in self.rows {
+            let plain = vault.open_sealed(&person_aad(&r.id), &r.sealed)?;
+            let details: PersonalDetails = serde_json::from_slice(&plain)
+                .map_err(|e| WebError::Internal(format!("sealed record {}: {e}", r.id)))?;
+            people.push(HandoffPerson {
+                id: r.id,
+                category: r.category,
+                priority: r.priority,
+                site: r.site_code,
+                details,
+            });
+        }
+        let n = people.len();
+        let doc = HandoffDocument {
+            format: "drawdown-handoff-v1",
+            organisation: self.organisation,
+            exported_at: drawdown_storage::timestamp(now),
+            people,
+        };
+        let json = zeroize::Zeroizing::new(
+            serde_json::to_vec(&doc).map_err(|e| WebError::Internal(e.to_string()))?,
+        );
+        let sealed = drawdown_vault::handoff_encrypt(recipient, &json)
+            .map_err(|e| WebError::BadRequest(format!("headquarters' key: {e}")))?;
+        Ok((sealed, n))
+    }
 }
 
 /// Destroys the key material. `confirm` carries the request id and the confirming user for

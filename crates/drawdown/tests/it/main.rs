@@ -1,0 +1,18 @@
+//! Drawdown's integration tests: each test boots the real `drawdown` binary (a child process
+//! on a free port, with its own temp data dir) and talks to it over HTTP or runs its CLI.
+//!
+//! PostgreSQL tests run when DRAWDOWN_TEST_PG names a server (scripts/test sets it); they
+//! create and drop their own databases on it.
+
+mod harness;
+
+mod access;
+mod api_tokens;
+mod audit;
+mod auth;
+mod cli;
+mod durability;
+mod openapi;
+mod postgres;
+mod vault;
+mod wipe;
