@@ -82,7 +82,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let store = open(db).await?;
     if store.count_users().await? == 0 {
-        bail!("this database has no users: run `drawdown init --db {db}` first");
+        bail!("this database has no users: run `drawdown init` on it first");
     }
     let slot = vault_slot(&store, key_file).await?;
     run(store, slot, addr, data_dir, demo, |_| {}).await
