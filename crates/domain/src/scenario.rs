@@ -7,7 +7,7 @@ use crate::people::{Category, PersonalDetails};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-pub const DEFAULT_SEED: u64 = 2021_08_15;
+pub const DEFAULT_SEED: u64 = 20_210_815;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Organisation {

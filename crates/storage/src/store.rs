@@ -223,13 +223,13 @@ impl Store {
     /// versions applied.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
         let status = self.schema_status().await?;
-        if let Some(found) = status.applied {
-            if found > status.known {
-                return Err(StorageError::NewerSchema {
-                    found,
-                    known: status.known,
-                });
-            }
+        if let Some(found) = status.applied
+            && found > status.known
+        {
+            return Err(StorageError::NewerSchema {
+                found,
+                known: status.known,
+            });
         }
         let before = status.applied.unwrap_or(0);
         self.migrator().run(&self.pool).await?;

@@ -212,10 +212,11 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
     }
     // A wipe run from the command line while this server runs: drop the keys at once.
-    if let Ok(d) = state.store.deployment_state().await {
-        if d.is_wiped() && state.vault_label() != "wiped" {
-            state.mark_wiped();
-        }
+    if let Ok(d) = state.store.deployment_state().await
+        && d.is_wiped()
+        && state.vault_label() != "wiped"
+    {
+        state.mark_wiped();
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
@@ -251,19 +252,17 @@ pub async fn authorize(need: Need, req: Request, next: Next) -> Response {
         }
         (_, Some(u)) => u.clone(),
     };
-    if let Need::Perm(p) = need {
-        if !user.can(p) {
-            return WebError::Forbidden { need: p, api }.into_response_for(&req);
-        }
+    if let Need::Perm(p) = need
+        && !user.can(p)
+    {
+        return WebError::Forbidden { need: p, api }.into_response_for(&req);
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
-    if unsafe_method {
-        if let Some(keys) = &user.session {
-            match csrf_ok(req, &keys.csrf).await {
-                Ok(r) => req = r,
-                Err(resp) => return resp,
-            }
+    if unsafe_method && let Some(keys) = &user.session {
+        match csrf_ok(req, &keys.csrf).await {
+            Ok(r) => req = r,
+            Err(resp) => return resp,
         }
     }
     req.extensions_mut().insert(user);

@@ -97,10 +97,8 @@ impl IntoResponse for WebError {
                     "/login"
                 };
                 let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-                if invalid_session {
-                    if let Ok(v) = crate::auth::clear_session_cookie().parse() {
-                        r.headers_mut().insert(header::SET_COOKIE, v);
-                    }
+                if invalid_session && let Ok(v) = crate::auth::clear_session_cookie().parse() {
+                    r.headers_mut().insert(header::SET_COOKIE, v);
                 }
                 r
             }

@@ -206,7 +206,7 @@ pub fn count(n: &i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -354,10 +354,10 @@ pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuer
         None
     };
     let mut r = login_page_response(&state, String::new(), None, notice, StatusCode::OK)?;
-    if q.expired.is_some() {
-        if let Ok(v) = auth::clear_session_cookie().parse() {
-            r.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if q.expired.is_some()
+        && let Ok(v) = auth::clear_session_cookie().parse()
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(r)
 }
