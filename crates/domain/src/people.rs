@@ -74,7 +74,9 @@ impl Category {
 /// The personal part of a person: sealed by the vault as one record, never stored in the clear.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonalDetails {
+    #[serde(default)]
     pub given_name: String,
+    #[serde(default)]
     pub family_name: String,
     /// ISO 8601 date, or a year alone when that is all a list gives.
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -106,6 +106,7 @@ pub async fn add_user_record(
     roles: RoleSet,
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
+    drawdown_web::auth::check_username(username)?;
     drawdown_web::auth::check_new_password(password, username)?;
     let hash = drawdown_web::auth::hash_password(password)?;
     let id = uuid::Uuid::now_v7().to_string();

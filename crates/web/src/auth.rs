@@ -70,6 +70,23 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), WebError
     Ok(())
 }
 
+/// A username: 2 to 64 letters, digits, dots, dashes or underscores (it appears in the audit
+/// log and in exports, so nothing a spreadsheet or a shell would interpret).
+pub fn check_username(name: &str) -> Result<(), WebError> {
+    let ok = (2..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !name.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(WebError::BadRequest(
+            "a username has 2 to 64 letters, digits, dots, dashes or underscores".into(),
+        ))
+    }
+}
+
 /// A hash to verify against when the user does not exist, so timing does not tell.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -325,15 +342,19 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
+    /// Failures allowed per username in a window.
     pub const MAX_FAILURES: usize = 5;
+    /// Failures allowed per address: higher, because staff behind one NAT share an address
+    /// and one person's typos must not lock everyone out.
+    pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
     pub const WINDOW: Duration = Duration::from_secs(300);
 
-    /// Seconds until `key` may try again, if it is blocked now.
-    pub fn blocked(&self, key: &str) -> Option<u64> {
+    /// Seconds until `key` may try again, if it has had `max` failures in the window.
+    pub fn blocked(&self, key: &str, max: usize) -> Option<u64> {
         let mut map = self.failures.lock().ok()?;
         let list = map.get_mut(key)?;
         list.retain(|t| t.elapsed() < Self::WINDOW);
-        if list.len() >= Self::MAX_FAILURES {
+        if list.len() >= max {
             let oldest = list.first()?;
             Some(
                 (Self::WINDOW.saturating_sub(oldest.elapsed()))
@@ -400,12 +421,16 @@ mod tests {
     fn limiter_blocks_after_failures() {
         let l = LoginLimiter::default();
         for _ in 0..LoginLimiter::MAX_FAILURES {
-            assert!(l.blocked("u").is_none());
+            assert!(l.blocked("u", LoginLimiter::MAX_FAILURES).is_none());
             l.fail("u");
         }
-        assert!(l.blocked("u").is_some());
+        assert!(l.blocked("u", LoginLimiter::MAX_FAILURES).is_some());
+        assert!(
+            l.blocked("u", LoginLimiter::MAX_FAILURES_PER_ADDRESS)
+                .is_none()
+        );
         l.clear("u");
-        assert!(l.blocked("u").is_none());
+        assert!(l.blocked("u", LoginLimiter::MAX_FAILURES).is_none());
     }
 
     #[test]

@@ -381,8 +381,12 @@ pub async fn login(
     let user_key = format!("user:{}", username.to_lowercase());
     if let Some(secs) = state
         .limiter
-        .blocked(&user_key)
-        .or_else(|| state.limiter.blocked(&ip_key))
+        .blocked(&user_key, auth::LoginLimiter::MAX_FAILURES)
+        .or_else(|| {
+            state
+                .limiter
+                .blocked(&ip_key, auth::LoginLimiter::MAX_FAILURES_PER_ADDRESS)
+        })
     {
         let msg = WebError::TooManyAttempts(secs).to_string();
         return login_page_response(
@@ -1058,20 +1062,6 @@ fn parse_roles(list: &[&str]) -> Result<RoleSet, WebError> {
     Ok(set)
 }
 
-fn valid_username(name: &str) -> Result<(), WebError> {
-    let ok = (2..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(WebError::BadRequest(
-            "a username has 2 to 64 letters, digits, dots, dashes or underscores".into(),
-        ))
-    }
-}
-
 /// Creates an account (web and API share this).
 pub async fn create_user_record(
     state: &AppState,
@@ -1081,7 +1071,7 @@ pub async fn create_user_record(
     password: &str,
     roles: RoleSet,
 ) -> Result<String, WebError> {
-    valid_username(username)?;
+    auth::check_username(username)?;
     auth::check_new_password(password, username)?;
     if roles.is_empty() {
         return Err(WebError::BadRequest(
@@ -1589,12 +1579,15 @@ pub async fn unlock_vault(
     source: &str,
     passphrase: &str,
 ) -> Result<(), WebError> {
-    let unlocked = open_vault_slot(state, passphrase)?;
-    if unlocked {
-        let ev = AuditEvent::new(user.actor(), "vault.unlock", "vault", "", source);
-        state.store.audit(&ev, state.now()).await?;
-    }
-    Ok(())
+    let outcome = open_vault_slot(state, passphrase);
+    let action = match &outcome {
+        Ok(false) => return Ok(()),
+        Ok(true) => "vault.unlock",
+        Err(_) => "vault.unlock_failed",
+    };
+    let ev = AuditEvent::new(user.actor(), action, "vault", "", source);
+    state.store.audit(&ev, state.now()).await?;
+    outcome.map(|_| ())
 }
 
 /// Swaps a locked slot for an unlocked vault; false when it was already unlocked.

@@ -119,6 +119,38 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Under `/api/`, every error is JSON: bodies that axum's extractors reject (malformed JSON,
+/// a missing field, a wrong content type) and unknown routes answer `{"error": …}` too.
+async fn api_errors_as_json(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let res = next.run(req).await;
+    let status = res.status();
+    let content_type = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if !(status.is_client_error() || status.is_server_error())
+        || content_type.starts_with("application/json")
+    {
+        return res;
+    }
+    let message = if status == axum::http::StatusCode::NOT_FOUND {
+        "no such API route (see /api/openapi.json)".to_string()
+    } else if content_type.starts_with("text/plain") {
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024)
+            .await
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    } else {
+        status.canonical_reason().unwrap_or("error").to_string()
+    };
+    api::error_body(status, &message)
+}
+
 /// Request bodies larger than this are refused before any handler runs.
 pub const MAX_BODY_BYTES: usize = 2 << 20;
 
@@ -127,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(from_fn_with_state(state.clone(), authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(from_fn(api_errors_as_json))
         .layer(from_fn(security_headers))
         .with_state(state)
 }

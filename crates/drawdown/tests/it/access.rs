@@ -31,7 +31,9 @@ fn permitted(role: Role, need: Need) -> bool {
 /// The route's path with its parameters filled in: ids that exist nowhere, a hand-off file
 /// that was never written, the stylesheet.
 fn concrete(path: &str, fake_id: &str) -> String {
-    path.replace("{id}", fake_id).replace("{name}", "handoff-1.age").replace("{file}", "app.css")
+    path.replace("{id}", fake_id)
+        .replace("{name}", "handoff-1.age")
+        .replace("{file}", "app.css")
 }
 
 /// The newest audit entry's position (as the administrator reads it; the read itself then
@@ -40,7 +42,10 @@ async fn audit_top(s: &Server, admin: &Session) -> (i64, String) {
     let r = s.get("/api/v1/audit?limit=1", Auth::Session(admin)).await;
     r.expect(200, "GET /api/v1/audit");
     let e = &r.json()["entries"][0];
-    (e["seq"].as_i64().expect("seq"), e["action"].as_str().unwrap_or("").to_string())
+    (
+        e["seq"].as_i64().expect("seq"),
+        e["action"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 #[tokio::test]
@@ -63,7 +68,9 @@ async fn every_role_against_every_route() {
         }
         let path = concrete(route.path, &fake_id);
         let api = path.starts_with("/api/");
-        let callers: Vec<Option<&Session>> = std::iter::once(None).chain(sessions.iter().map(Some)).collect();
+        let callers: Vec<Option<&Session>> = std::iter::once(None)
+            .chain(sessions.iter().map(Some))
+            .collect();
         for caller in callers {
             let r = if api {
                 let auth = caller.map_or(Auth::None, Auth::Session);
@@ -71,7 +78,12 @@ async fn every_role_against_every_route() {
             } else {
                 let auth = caller.map_or(Auth::None, Auth::Session);
                 // A form that looks genuine in every way but the missing token.
-                s.post_form(&path, auth, &[("confirm", "WIPE"), ("username", "intruder"), ("x", "1")]).await
+                s.post_form(
+                    &path,
+                    auth,
+                    &[("confirm", "WIPE"), ("username", "intruder"), ("x", "1")],
+                )
+                .await
             };
             checked += 1;
             let who = caller.map_or("anonymous", |c| c.username.as_str());
@@ -112,13 +124,19 @@ async fn every_role_against_every_route() {
     for route in ROUTES.iter().filter(|r| r.method == "get") {
         let path = concrete(route.path, &fake_id);
         let api = path.starts_with("/api/");
-        let callers: Vec<Option<&Session>> = std::iter::once(None).chain(sessions.iter().map(Some)).collect();
+        let callers: Vec<Option<&Session>> = std::iter::once(None)
+            .chain(sessions.iter().map(Some))
+            .collect();
         for caller in callers {
             let auth = caller.map_or(Auth::None, Auth::Session);
             let r = s.get(&path, auth).await;
             checked += 1;
             let who = caller.map_or("anonymous", |c| c.username.as_str());
-            let found = if route.path.contains("{name}") || route.path.contains("{id}") { 404 } else { 200 };
+            let found = if route.path.contains("{name}") || route.path.contains("{id}") {
+                404
+            } else {
+                200
+            };
             let expected: u16 = match (caller, route.need) {
                 (_, Need::Public) => 200,
                 (None, _) if api => 401,
@@ -146,7 +164,12 @@ async fn every_role_against_every_route() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked > 300, "the matrix is too small: {checked}");
 
     // ---- A permitted POST with the CSRF token does its work.
@@ -154,18 +177,33 @@ async fn every_role_against_every_route() {
         .submit(
             "/admin/users",
             &admin,
-            &[("username", "newclerk"), ("password", "a long enough password"), ("roles", "registrar"), ("roles", "viewer")],
+            &[
+                ("username", "newclerk"),
+                ("password", "a long enough password"),
+                ("roles", "registrar"),
+                ("roles", "viewer"),
+            ],
         )
         .await;
     r.expect(303, "admin adds a user through the form");
-    assert_eq!(r.location().as_deref(), Some("/admin/users?done=user-created"));
+    assert_eq!(
+        r.location().as_deref(),
+        Some("/admin/users?done=user-created")
+    );
     let page = s.get("/admin/users", Auth::Session(&admin)).await;
     page.expect(200, "GET /admin/users");
-    assert!(page.text().contains("newclerk"), "the new user is listed on /admin/users");
+    assert!(
+        page.text().contains("newclerk"),
+        "the new user is listed on /admin/users"
+    );
     let clerk = s.login_with("newclerk", "a long enough password").await;
     let me = s.get("/api/v1/me", Auth::Session(&clerk)).await;
     me.expect(200, "GET /api/v1/me as the new user");
     assert_eq!(me.json()["roles"], json!(["registrar", "viewer"]));
-    s.get("/people", Auth::Session(&clerk)).await.expect(200, "the new registrar reads the registry");
-    s.get("/admin/users", Auth::Session(&clerk)).await.expect(403, "the new registrar does not manage users");
+    s.get("/people", Auth::Session(&clerk))
+        .await
+        .expect(200, "the new registrar reads the registry");
+    s.get("/admin/users", Auth::Session(&clerk))
+        .await
+        .expect(403, "the new registrar does not manage users");
 }

@@ -3,7 +3,7 @@
 //! it over plain http), logins, CLI runs and SQLite/PostgreSQL helpers.
 #![allow(dead_code)]
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use std::fs::File;
 use std::io::Write;
@@ -15,8 +15,17 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_drawdown");
 pub const DEMO_PASSWORD: &str = "demo-password";
-pub const DEMO_USERS: [&str; 9] =
-    ["admin", "committee", "registrar", "movement", "checkpoint", "destruction", "viewer", "wipe1", "wipe2"];
+pub const DEMO_USERS: [&str; 9] = [
+    "admin",
+    "committee",
+    "registrar",
+    "movement",
+    "checkpoint",
+    "destruction",
+    "viewer",
+    "wipe1",
+    "wipe2",
+];
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -88,7 +97,13 @@ impl Run {
     }
     #[track_caller]
     pub fn assert_ok(&self) -> &Self {
-        assert!(self.ok(), "drawdown failed ({:?}):\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert!(
+            self.ok(),
+            "drawdown failed ({:?}):\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
@@ -96,7 +111,10 @@ impl Run {
 /// Runs `drawdown ARGS` with extra environment variables, stdin closed, to completion.
 pub fn drawdown(args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).stdin(Stdio::null()).env_remove("DRAWDOWN_DB").env_remove("DRAWDOWN_KEY_FILE");
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .env_remove("DRAWDOWN_DB")
+        .env_remove("DRAWDOWN_KEY_FILE");
     cmd.env("DRAWDOWN_LOG", "warn");
     for (k, v) in env {
         cmd.env(k, v);
@@ -114,7 +132,17 @@ pub const ADMIN_PASSWORD: &str = "boss-password-long-enough";
 /// `drawdown init` with a key file (made if missing) and the admin password from the env.
 pub fn init_with_key_file(db_url: &str, key: &Path, admin: &str) -> Run {
     drawdown(
-        &["init", "--db", db_url, "--key-file", &key.to_string_lossy(), "--admin", admin, "--organisation", "Test post"],
+        &[
+            "init",
+            "--db",
+            db_url,
+            "--key-file",
+            &key.to_string_lossy(),
+            "--admin",
+            admin,
+            "--organisation",
+            "Test post",
+        ],
         &[("DRAWDOWN_ADMIN_PASSWORD", ADMIN_PASSWORD)],
     )
 }
@@ -134,7 +162,10 @@ impl Resp {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
     pub fn location(&self) -> Option<String> {
-        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers
@@ -158,11 +189,20 @@ impl Resp {
             .unwrap_or_else(|e| panic!("not JSON ({e}), status {}: {}", self.status, self.text()))
     }
     pub fn content_type(&self) -> String {
-        self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
     }
     #[track_caller]
     pub fn expect(&self, status: u16, what: &str) -> &Self {
-        assert_eq!(self.status, status, "{what}: unexpected status; body: {}", truncate(&self.text(), 1500));
+        assert_eq!(
+            self.status,
+            status,
+            "{what}: unexpected status; body: {}",
+            truncate(&self.text(), 1500)
+        );
         self
     }
 }
@@ -327,23 +367,32 @@ impl Server {
     async fn wait_healthy(&mut self, timeout: Duration) -> Result<(), Exit> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    self.child = None;
-                    let logs = self.logs();
-                    if logs.contains("already in use") {
-                        return Err(Exit::PortTaken);
-                    }
-                    return Err(Exit::Failed(format!("drawdown exited ({status}) before answering /healthz:\n{logs}")));
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                let logs = self.logs();
+                if logs.contains("already in use") {
+                    return Err(Exit::PortTaken);
                 }
+                return Err(Exit::Failed(format!(
+                    "drawdown exited ({status}) before answering /healthz:\n{logs}"
+                )));
             }
-            if let Ok(r) = self.client.get(format!("{}/healthz", self.base)).send().await {
-                if r.status().as_u16() == 200 {
-                    return Ok(());
-                }
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/healthz", self.base))
+                .send()
+                .await
+                && r.status().as_u16() == 200
+            {
+                return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(Exit::Failed(format!("drawdown did not answer /healthz in {timeout:?}:\n{}", self.logs())));
+                return Err(Exit::Failed(format!(
+                    "drawdown did not answer /healthz in {timeout:?}:\n{}",
+                    self.logs()
+                )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -371,12 +420,17 @@ impl Server {
     /// SIGTERM (graceful shutdown), SIGKILL if it lingers.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(15);
             loop {
                 match c.try_wait() {
                     Ok(Some(_)) => return,
-                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(25)),
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(25))
+                    }
                     _ => {
                         let _ = c.kill();
                         let _ = c.wait();
@@ -411,7 +465,11 @@ impl Server {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let bytes = r.bytes().await.expect("body").to_vec();
-        Resp { status, headers, bytes }
+        Resp {
+            status,
+            headers,
+            bytes,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -425,7 +483,9 @@ impl Server {
 
     /// A form POST exactly as given (no CSRF token added).
     pub async fn post_form(&self, path: &str, auth: Auth<'_>, fields: &[(&str, &str)]) -> Resp {
-        let rb = self.apply(self.client.post(self.url(path)), auth).form(fields);
+        let rb = self
+            .apply(self.client.post(self.url(path)), auth)
+            .form(fields);
         self.send(rb).await
     }
 
@@ -438,9 +498,14 @@ impl Server {
 
     /// A JSON POST; with a session, `csrf` adds the X-CSRF-Token header.
     pub async fn post_json(&self, path: &str, auth: Auth<'_>, body: &Value, csrf: bool) -> Resp {
-        let mut rb = self.apply(self.client.post(self.url(path)), auth).json(body);
+        let mut rb = self
+            .apply(self.client.post(self.url(path)), auth)
+            .json(body);
         if let (true, Auth::Session(s)) = (csrf, auth) {
-            rb = rb.header("X-CSRF-Token", HeaderValue::from_str(&s.csrf).expect("csrf header"));
+            rb = rb.header(
+                "X-CSRF-Token",
+                HeaderValue::from_str(&s.csrf).expect("csrf header"),
+            );
         }
         self.send(rb).await
     }
@@ -456,21 +521,46 @@ impl Server {
             .client
             .post(self.url("/login"))
             .header(COOKIE, format!("dd_login_csrf={cookie}"))
-            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password)]);
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("username", username),
+                ("password", password),
+            ]);
         self.send(rb).await
     }
 
     pub async fn login_with(&self, username: &str, password: &str) -> Session {
         {
             let r = self.try_login(username, password).await;
-            assert_eq!(r.status, 303, "login as {username}: {}", truncate(&r.text(), 800));
-            let cookie = r.cookie("dd_session").filter(|c| !c.is_empty()).expect("dd_session cookie");
-            let attrs = r.set_cookies().into_iter().find(|c| c.starts_with("dd_session=")).unwrap_or_default();
-            assert!(attrs.contains("HttpOnly") && attrs.contains("Secure") && attrs.contains("SameSite"), "session cookie attributes: {attrs}");
+            assert_eq!(
+                r.status,
+                303,
+                "login as {username}: {}",
+                truncate(&r.text(), 800)
+            );
+            let cookie = r
+                .cookie("dd_session")
+                .filter(|c| !c.is_empty())
+                .expect("dd_session cookie");
+            let attrs = r
+                .set_cookies()
+                .into_iter()
+                .find(|c| c.starts_with("dd_session="))
+                .unwrap_or_default();
+            assert!(
+                attrs.contains("HttpOnly")
+                    && attrs.contains("Secure")
+                    && attrs.contains("SameSite"),
+                "session cookie attributes: {attrs}"
+            );
             let acct = self.get("/account", Auth::Cookie(&cookie)).await;
             acct.expect(200, "GET /account after login");
             let csrf = hidden_input(&acct.text(), "_csrf").expect("page CSRF token");
-            Session { username: username.into(), cookie, csrf }
+            Session {
+                username: username.into(),
+                cookie,
+                csrf,
+            }
         }
     }
 
@@ -493,12 +583,20 @@ impl Server {
     }
 
     /// Adds a person through the API (session + X-CSRF-Token); returns the id.
-    pub async fn add_person(&self, s: &Session, given: &str, family: &str, extra: &[(&str, &str)]) -> String {
+    pub async fn add_person(
+        &self,
+        s: &Session,
+        given: &str,
+        family: &str,
+        extra: &[(&str, &str)],
+    ) -> String {
         let mut body = serde_json::json!({ "category": "citizen", "given_name": given, "family_name": family });
         for (k, v) in extra {
             body[*k] = Value::String((*v).to_string());
         }
-        let r = self.post_json("/api/v1/people", Auth::Session(s), &body, true).await;
+        let r = self
+            .post_json("/api/v1/people", Auth::Session(s), &body, true)
+            .await;
         r.expect(201, "POST /api/v1/people");
         r.json()["id"].as_str().expect("id").to_string()
     }
@@ -512,7 +610,11 @@ enum Exit {
 impl Drop for Server {
     fn drop(&mut self) {
         if std::thread::panicking() && self.child.is_some() {
-            eprintln!("server on {} log:\n{}", self.base, truncate(&self.logs(), 6000));
+            eprintln!(
+                "server on {} log:\n{}",
+                self.base,
+                truncate(&self.logs(), 6000)
+            );
         }
         self.kill9();
     }
@@ -558,14 +660,21 @@ pub fn copy_sqlite(from: &Path, to: &Path) {
 /// A direct connection to a SQLite file (for tampering and inspection).
 pub async fn sqlite(path: &Path) -> sqlx::SqliteConnection {
     use sqlx::Connection;
-    let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(false);
-    sqlx::SqliteConnection::connect_with(&opts).await.expect("open sqlite")
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false);
+    sqlx::SqliteConnection::connect_with(&opts)
+        .await
+        .expect("open sqlite")
 }
 
 pub async fn sqlite_exec(path: &Path, sql: &str) {
     use sqlx::Connection;
     let mut c = sqlite(path).await;
-    sqlx::raw_sql(sql).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut c)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     c.close().await.expect("close sqlite");
 }
 

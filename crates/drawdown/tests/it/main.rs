@@ -4,6 +4,8 @@
 //! PostgreSQL tests run when DRAWDOWN_TEST_PG names a server (scripts/test sets it); they
 //! create and drop their own databases on it.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
 mod harness;
 
 mod access;

@@ -1,0 +1,230 @@
+//! PostgreSQL: the same server on a fresh database, and a schema that matches SQLite's.
+//! Runs when DRAWDOWN_TEST_PG names a server (e.g. postgres://postgres@127.0.0.1:55432/x);
+//! each test creates its own database there and drops it afterwards.
+
+use crate::harness::*;
+use serde_json::json;
+use sqlx::Connection;
+use std::collections::BTreeSet;
+
+fn pg_base() -> Option<String> {
+    match std::env::var("DRAWDOWN_TEST_PG") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_db(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+/// A database of its own on the test server, dropped (best effort) on drop.
+struct PgDb {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    async fn create(base: &str) -> PgDb {
+        let name = unique("drawdown_it").to_lowercase();
+        let mut c = sqlx::PgConnection::connect(base)
+            .await
+            .expect("connect to DRAWDOWN_TEST_PG");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create database");
+        let _ = c.close().await;
+        PgDb {
+            admin_url: base.to_string(),
+            url: with_db(base, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let name = self.name.clone();
+        // A runtime of its own on a thread of its own: drop runs inside the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await
+                .ok()?;
+                c.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+#[tokio::test]
+async fn postgres_deployment_end_to_end() {
+    let Some(base) = pg_base() else { return };
+    let db = PgDb::create(&base).await;
+    let dir = TempDir::new("pg");
+    let key = dir.join("pg.key");
+    let r = init_with_key_file(&db.url, &key, "admin");
+    r.assert_ok();
+    let r = drawdown(&["migrate", "--db", &db.url], &[]);
+    r.assert_ok();
+    assert!(r.stdout.contains("current"), "{}", r.stdout);
+    let r = init_with_key_file(&db.url, &key, "admin");
+    assert!(
+        !r.ok() && r.stderr.contains("already initialised"),
+        "{}",
+        r.all()
+    );
+
+    let mut s = Server::serve(&dir.path, &db.url, Some(&key)).await;
+    let admin = s.login_with("admin", ADMIN_PASSWORD).await;
+    let r = s
+        .post_json("/api/v1/users", Auth::Session(&admin), &json!({"username": "pgclerk", "password": "pg clerk password", "roles": ["registrar"]}), true)
+        .await;
+    r.expect(201, "create a user on PostgreSQL");
+    let r = s
+        .post_json(
+            "/api/v1/users",
+            Auth::Session(&admin),
+            &json!({"username": "pgclerk", "password": "pg clerk password", "roles": ["viewer"]}),
+            true,
+        )
+        .await;
+    r.expect(409, "the same username twice");
+    let clerk = s.login_with("pgclerk", "pg clerk password").await;
+    let id = s
+        .add_person(
+            &clerk,
+            "Parwana",
+            "Pgtestovna",
+            &[("phone", "+93 799 000 000")],
+        )
+        .await;
+    let r = s
+        .submit(
+            "/people",
+            &clerk,
+            &[
+                ("category", "siv_applicant"),
+                ("given_name", "Formina"),
+                ("family_name", "Postgresson"),
+            ],
+        )
+        .await;
+    r.expect(303, "add a person through the form");
+    let found = s
+        .get(
+            "/api/v1/people?q=Parwana%20Pgtestovna",
+            Auth::Session(&clerk),
+        )
+        .await;
+    found.expect(200, "search on PostgreSQL");
+    let found = found.json();
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["people"][0]["id"], id.as_str());
+    let all = s.get("/api/v1/people", Auth::Session(&clerk)).await.json();
+    assert_eq!(all["total"], 2);
+    let page = s.get("/people", Auth::Session(&clerk)).await;
+    page.expect(200, "/people on PostgreSQL");
+    assert!(page.text().contains("Postgresson"));
+    let reads = s
+        .get("/api/v1/audit?action=people.read", Auth::Session(&admin))
+        .await
+        .json();
+    assert_eq!(reads["entries"].as_array().unwrap().len(), 3, "{reads}");
+    s.stop();
+
+    let r = drawdown(&["audit", "verify", "--db", &db.url], &[]);
+    r.assert_ok();
+    assert!(r.stdout.contains("intact"), "{}", r.stdout);
+
+    // The wipe on PostgreSQL: the vault row is gone, the deployment says wiped.
+    let r = drawdown(&["wipe", "--db", &db.url, "--yes"], &[]);
+    r.assert_ok();
+    let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM vault")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    let state: String = sqlx::query_scalar("SELECT state FROM deployment WHERE id = 1")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(state, "wiped");
+    let _ = c.close().await;
+    drawdown(&["audit", "verify", "--db", &db.url], &[]).assert_ok();
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let Some(base) = pg_base() else { return };
+    let pg = PgDb::create(&base).await;
+    let r = drawdown(&["migrate", "--db", &pg.url], &[]);
+    r.assert_ok();
+    let dir = TempDir::new("schema");
+    let lite = dir.join("schema.db");
+    init_with_key_file(&sqlite_url(&lite), &dir.join("schema.key"), "admin").assert_ok();
+
+    let mut c = sqlite(&lite).await;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .expect("sqlite columns");
+    c.close().await.unwrap();
+    let lite_cols: BTreeSet<(String, String)> = rows
+        .into_iter()
+        .map(|(t, c)| (t.to_lowercase(), c.to_lowercase()))
+        .collect();
+
+    let mut c = sqlx::PgConnection::connect(&pg.url).await.expect("connect");
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = current_schema()",
+    )
+    .fetch_all(&mut c)
+    .await
+    .expect("postgres columns");
+    let _ = c.close().await;
+    let pg_cols: BTreeSet<(String, String)> = rows
+        .into_iter()
+        .map(|(t, c)| (t.to_lowercase(), c.to_lowercase()))
+        .collect();
+
+    assert!(lite_cols.len() > 30, "too few columns: {lite_cols:?}");
+    let only_lite: Vec<_> = lite_cols.difference(&pg_cols).collect();
+    let only_pg: Vec<_> = pg_cols.difference(&lite_cols).collect();
+    assert!(
+        only_lite.is_empty() && only_pg.is_empty(),
+        "schemas differ:\nonly in SQLite: {only_lite:?}\nonly in PostgreSQL: {only_pg:?}"
+    );
+    let tables =
+        |s: &BTreeSet<(String, String)>| s.iter().map(|(t, _)| t.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(tables(&lite_cols), tables(&pg_cols));
+}
