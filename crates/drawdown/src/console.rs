@@ -245,7 +245,7 @@ pub async fn wipe(
         return Ok(());
     }
     if let Some(r) = handoff_to {
-        drawdown_web::protection::check_recipient(r)?;
+        drawdown_web::services::protection::check_recipient(r)?;
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -281,7 +281,7 @@ pub async fn wipe(
                 Vault::open(&header, Unlock::Passphrase(&pass))?
             }
         };
-        let (file, n) = drawdown_web::protection::Handoff::load(&store)
+        let (file, n) = drawdown_web::services::protection::Handoff::load(&store)
             .await?
             .seal_to(&vault, recipient, now)?;
         std::fs::write(out, &file)
@@ -300,7 +300,7 @@ pub async fn wipe(
         );
     }
     let started = std::time::Instant::now();
-    let outcome = drawdown_web::protection::wipe(&store, None, &actor, "console", now).await?;
+    let outcome = drawdown_web::services::protection::wipe(&store, None, &actor, "console", now).await?;
     if let Some(path) = key_file {
         // The key file is useless without the destroyed header; remove it anyway.
         if let Ok(meta) = std::fs::metadata(path) {

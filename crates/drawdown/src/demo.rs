@@ -76,7 +76,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
         let sealed = chunk
             .iter()
             .map(|p| {
-                drawdown_web::protection::seal_person(
+                drawdown_web::services::protection::seal_person(
                     &vault,
                     &p.details,
                     p.category,
@@ -99,7 +99,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
     let people = scenario.people.len();
     server::run(
         store,
-        VaultSlot::Unlocked(vault),
+        VaultSlot::Unlocked(std::sync::Arc::new(vault)),
         addr,
         data_dir,
         true,

@@ -31,7 +31,7 @@ pub async fn vault_slot(store: &Store, key_file: Option<&Path>) -> anyhow::Resul
             let key = read_key_file(path)?;
             let vault = Vault::open(&header, Unlock::KeyFile(&key))
                 .with_context(|| format!("cannot unlock the vault with {}", path.display()))?;
-            Ok(VaultSlot::Unlocked(vault))
+            Ok(VaultSlot::Unlocked(std::sync::Arc::new(vault)))
         }
     }
 }

@@ -10,8 +10,8 @@ mod assets;
 pub mod auth;
 mod error;
 mod pages;
-pub mod protection;
 pub mod routes;
+pub mod services;
 mod state;
 
 pub use error::WebError;

@@ -20,7 +20,9 @@ pub enum VaultSlot {
     Missing,
     /// A vault exists; an operator must unlock it before personal data can be read or written.
     Locked(VaultHeader),
-    Unlocked(Vault),
+    /// Shared so a request can hold it across awaits; a wipe drops the slot's reference and
+    /// the keys go (zeroized) when the last request using them ends.
+    Unlocked(Arc<Vault>),
     /// The key material was destroyed: personal data is unrecoverable.
     Wiped,
 }
@@ -72,17 +74,14 @@ impl AppState {
         (self.clock)()
     }
 
-    /// Runs `f` with the unlocked vault, or says why personal data cannot be reached.
-    pub fn with_vault<T>(
-        &self,
-        f: impl FnOnce(&Vault) -> Result<T, crate::WebError>,
-    ) -> Result<T, crate::WebError> {
+    /// The unlocked vault, or why personal data cannot be reached.
+    pub fn vault(&self) -> Result<Arc<Vault>, crate::WebError> {
         let slot = self
             .vault
             .read()
             .map_err(|_| crate::WebError::Internal("vault lock poisoned".into()))?;
         match &*slot {
-            VaultSlot::Unlocked(v) => f(v),
+            VaultSlot::Unlocked(v) => Ok(Arc::clone(v)),
             VaultSlot::Wiped => Err(crate::WebError::Wiped),
             VaultSlot::Locked(_) | VaultSlot::Missing => Err(crate::WebError::VaultLocked),
         }

@@ -1,0 +1,3 @@
+//! The operations users perform, shared by the pages, the API and the command line.
+
+pub mod protection;
