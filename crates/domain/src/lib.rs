@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod lists;
 pub mod people;
 pub mod scenario;
 

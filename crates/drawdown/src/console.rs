@@ -300,7 +300,8 @@ pub async fn wipe(
         );
     }
     let started = std::time::Instant::now();
-    let outcome = drawdown_web::services::protection::wipe(&store, None, &actor, "console", now).await?;
+    let outcome =
+        drawdown_web::services::protection::wipe(&store, None, &actor, "console", now).await?;
     if let Some(path) = key_file {
         // The key file is useless without the destroyed header; remove it anyway.
         if let Ok(meta) = std::fs::metadata(path) {

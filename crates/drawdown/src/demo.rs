@@ -4,11 +4,11 @@ use crate::console::{add_user_record, initialise, write_key_file};
 use crate::server;
 use anyhow::Context;
 use drawdown_domain::Role;
-use drawdown_domain::audit::AuditEvent;
-use drawdown_domain::scenario::{self, Scale};
+use drawdown_domain::scenario;
 use drawdown_storage::Store;
 use drawdown_vault::Unlock;
 use drawdown_web::VaultSlot;
+use drawdown_web::services::registry;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -39,12 +39,8 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
     // Fail on a busy port before spending time on the scenario.
     drop(server::bind(addr).await?);
 
-    let scale = if scale == "small" {
-        Scale::small()
-    } else {
-        Scale::reference()
-    };
-    let scenario = scenario::generate(scenario::DEFAULT_SEED, scale);
+    let small = scale == "small";
+    let scenario = scenario::generate();
     let store = Store::connect(&format!("sqlite://{}", db_path.display()), true).await?;
     let key = write_key_file(&key_path)?;
     let now = OffsetDateTime::now_utc();
@@ -66,49 +62,43 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
         add_user_record(&store, &u.username, DEMO_PASSWORD, u.roles, now).await?;
     }
 
-    let bar = ProgressBar::new(scenario.people.len() as u64).with_style(
-        ProgressStyle::with_template("{msg:>14} [{bar:30}] {pos}/{len} people ({per_sec})")
+    let lists = demo_lists(if small { 300 } else { 125_000 });
+    let rows_total: usize = lists.iter().map(|(_, _, n)| n).sum();
+    let bar = ProgressBar::new(lists.len() as u64 + 1).with_style(
+        ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    bar.set_message("Sealing");
-    for chunk in scenario.people.chunks(1000) {
-        let sealed = chunk
-            .iter()
-            .map(|p| {
-                drawdown_web::services::protection::seal_person(
-                    &vault,
-                    &p.details,
-                    p.category,
-                    Some(p.site_code.clone()),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let ev = AuditEvent::new(
-            "console:demo",
-            "people.import",
-            "registry",
-            format!("source=demo-staff rows={}", sealed.len()),
-            "console",
-        );
-        store.add_persons(&sealed, &ev, now).await?;
-        bar.inc(chunk.len() as u64);
+    for (name, csv, _) in lists {
+        bar.set_message(format!("Importing {name}"));
+        let input = registry::ImportInput {
+            source: name.to_string(),
+            file_name: format!("{name}.csv"),
+            bytes: csv,
+            format: None,
+            mapping: None,
+        };
+        let plan = registry::plan_import(&store, &vault, input, "console:demo").await?;
+        registry::commit_import(&store, plan, "console:demo", "console", now).await?;
+        bar.inc(1);
     }
+    bar.set_message("Resolving");
+    let (summary, model) =
+        registry::resolve_registry(&store, &vault, "console:demo", "console", now).await?;
     bar.finish_and_clear();
 
-    let people = scenario.people.len();
+    let (people, review) = (summary.persons, summary.review);
     server::run(
         store,
         VaultSlot::Unlocked(std::sync::Arc::new(vault)),
+        Some(model),
         addr,
         data_dir,
         true,
         move |bound| {
             println!();
-            println!(
-                "  Drawdown demo: {} ({people} people on the registry)",
-                scenario.organisation.name
-            );
+            println!("  Drawdown demo: {}", scenario.organisation.name);
+            println!("  The registry: {rows_total} rows from 6 lists, resolved into {people} people ({review} pairs to review).");
             println!("  Open http://{bound}/ and log in as one of:");
             for u in &scenario.users {
                 let roles: Vec<&str> = u.roles.iter().map(Role::label).collect();
@@ -123,4 +113,61 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
         },
     )
     .await
+}
+
+/// The reference scenario's lists as the post would receive them: CSV files with their own
+/// record ids, a category the list implies, and a case number where the list has families.
+fn demo_lists(people: usize) -> Vec<(&'static str, Vec<u8>, usize)> {
+    let rows = drawdown_domain::lists::generate_lists(scenario::DEFAULT_SEED, people);
+    let names = [
+        ("hr_staff", "HR staff"),
+        ("consular_registry", "Consular registry"),
+        ("siv_pipeline", "SIV pipeline"),
+        ("partner_ngo_a", "Partner NGO A"),
+        ("partner_ngo_b", "Partner NGO B"),
+        ("hotline", "Hotline sign-ups"),
+    ];
+    let mut out = Vec::new();
+    for (key, name) in names {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["record_id"];
+        header.extend(drawdown_domain::lists::FIELDS);
+        header.extend(["category", "claimed_status", "case_number"]);
+        let _ = w.write_record(&header);
+        let mut n = 0;
+        for r in rows.iter().filter(|r| r.source == key) {
+            let us = r.get("nationality").is_some_and(|x| {
+                x.to_lowercase().contains("us") || x.to_lowercase().contains("americ")
+            });
+            let (category, claimed) = match key {
+                "hr_staff" if us => ("staff_citizen", ""),
+                "hr_staff" => ("staff_local", ""),
+                "consular_registry" => ("citizen", ""),
+                "siv_pipeline" => ("siv_applicant", ""),
+                "partner_ngo_a" => ("refugee_referral", ""),
+                "partner_ngo_b" => ("other_at_risk", ""),
+                _ if us => ("", "citizen"),
+                _ => ("", "other_at_risk"),
+            };
+            let case = if matches!(
+                key,
+                "siv_pipeline" | "partner_ngo_a" | "partner_ngo_b" | "hotline"
+            ) {
+                format!("{key}-case-{}", r.household)
+            } else {
+                String::new()
+            };
+            let mut record = vec![r.record_id.clone()];
+            record.extend(
+                drawdown_domain::lists::FIELDS
+                    .iter()
+                    .map(|f| r.get(f).unwrap_or("").to_string()),
+            );
+            record.extend([category.to_string(), claimed.to_string(), case]);
+            let _ = w.write_record(&record);
+            n += 1;
+        }
+        out.push((name, w.into_inner().unwrap_or_default(), n));
+    }
+    out
 }

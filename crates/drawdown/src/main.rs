@@ -4,6 +4,7 @@
 mod bench;
 mod console;
 mod demo;
+mod registry_cli;
 mod server;
 
 use clap::{Args, Parser, Subcommand};
@@ -130,6 +131,49 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Import a list (CSV, XLSX or JSON) into the registry, then resolve the registry.
+    ///
+    /// Headers are matched to fields automatically (English, Dari and Pashto synonyms, HXL
+    /// hashtags); the mapping is remembered for the list. Re-importing a newer version of a
+    /// list is idempotent: it shows what was added, changed and removed. Use --dry-run first.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The file: .csv (UTF-8, UTF-16, Windows-1256), .xlsx or .json.
+        file: PathBuf,
+        /// The list's name, e.g. "HR staff" or "Partner A" (its provenance on every row).
+        #[arg(long)]
+        source: String,
+        /// The vault's key file (else the passphrase: DRAWDOWN_PASSPHRASE or asked).
+        #[arg(long, env = "DRAWDOWN_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// Correct the mapping: --map "Surname=family_name" (or =none to skip a column).
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        maps: Vec<String>,
+        /// Show what would change and every row with a problem; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Deduplicate lists from CSV files alone, without a database.
+    ///
+    /// Each input is a CSV with a header; record_id is required and unique across inputs.
+    /// Understood fields: source, full_name, given_name, family_name, father_name,
+    /// date_of_birth, sex, nationality, passport_no, national_id, phone, email,
+    /// place_of_birth, address, city, province, postcode. Output: record_id,cluster_id.
+    Resolve {
+        /// The CSV files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Where to write record_id,cluster_id.
+        #[arg(long)]
+        out: PathBuf,
+        /// Map another header to a field: --map surname=family_name.
+        #[arg(long = "map", value_name = "HEADER=FIELD")]
+        maps: Vec<String>,
+        /// Print why two records were (or were not) merged.
+        #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
+        explain: Option<Vec<String>>,
+    },
     /// Manage accounts from the console (e.g. when no administrator can log in).
     User {
         #[command(subcommand)]
@@ -185,11 +229,25 @@ fn main() -> ExitCode {
         )
         .with_target(false)
         .init();
-    if let Command::Bench {
-        command: BenchCommand::Startup { runs },
-    } = cli.command
-    {
-        return report(bench::startup(runs));
+    // Commands that need no database run without the async runtime.
+    match &cli.command {
+        Command::Bench {
+            command: BenchCommand::Startup { runs },
+        } => return report(bench::startup(*runs)),
+        Command::Resolve {
+            inputs,
+            out,
+            maps,
+            explain,
+        } => {
+            return report(registry_cli::resolve_files(
+                inputs,
+                out,
+                maps,
+                explain.as_deref(),
+            ));
+        }
+        _ => {}
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -259,6 +317,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     roles,
                 },
         } => console::add_user(&db.db, &username, &roles).await,
-        Command::Bench { .. } => Ok(()),
+        Command::Import {
+            db,
+            file,
+            source,
+            key_file,
+            maps,
+            dry_run,
+        } => {
+            registry_cli::import(&db.db, &file, &source, key_file.as_deref(), &maps, dry_run).await
+        }
+        Command::Bench { .. } | Command::Resolve { .. } => Ok(()),
     }
 }

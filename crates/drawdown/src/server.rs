@@ -85,13 +85,14 @@ pub async fn serve(
         bail!("this database has no users: run `drawdown init` on it first");
     }
     let slot = vault_slot(&store, key_file).await?;
-    run(store, slot, addr, data_dir, demo, |_| {}).await
+    run(store, slot, None, addr, data_dir, demo, |_| {}).await
 }
 
 /// Binds, then serves; `ready` is called with the bound address before the first request.
 pub async fn run(
     store: Store,
     slot: VaultSlot,
+    model: Option<drawdown_resolution::Model>,
     addr: SocketAddr,
     data_dir: &Path,
     demo: bool,
@@ -108,6 +109,9 @@ pub async fn run(
             demo,
         },
     );
+    if let Some(m) = model {
+        state.set_model(m);
+    }
     tracing::info!(address = %format!("http://{bound}"), vault, "drawdown is listening");
     ready(bound);
     drawdown_web::serve(listener, state, shutdown_signal()).await?;

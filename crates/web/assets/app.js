@@ -52,3 +52,11 @@
     document.querySelectorAll("input.table-filter").forEach(makeFilter);
   });
 })();
+// The review queue: single keys press the button that names them (m, n, s), unless typing.
+document.addEventListener("keydown", function (e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  var t = e.target;
+  if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT")) return;
+  var b = document.querySelector('button[data-key="' + e.key.toLowerCase() + '"]');
+  if (b) { e.preventDefault(); b.click(); }
+});

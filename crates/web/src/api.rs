@@ -183,42 +183,25 @@ pub async fn audit_verify(State(state): State<AppState>) -> ApiResult {
     })))
 }
 
-#[derive(Deserialize, Default)]
-pub struct PeopleQuery {
-    q: Option<String>,
-    category: Option<String>,
-    page: Option<i64>,
-}
-
 pub async fn people(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Extension(caller): Extension<Caller>,
-    Query(q): Query<PeopleQuery>,
+    Query(q): Query<pages::PeopleQuery>,
 ) -> ApiResult {
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = pages::read_people(
-        &state,
-        &user,
-        &caller.source,
-        q.q.as_deref().unwrap_or(""),
-        q.category.as_deref().unwrap_or(""),
-        page,
-    )
-    .await?;
+    let (rows, total) = pages::read_people(&state, &user, &caller.source, &q).await?;
     Ok(Json(json!({
         "total": total,
         "page": page,
         "page_size": pages::PAGE_SIZE,
-        "people": rows.iter().map(|r| json!({"id": r.id, "name": r.name, "birth_date": r.birth_date, "phone": r.phone, "category": r.category, "priority": r.priority, "site": r.site})).collect::<Vec<_>>(),
+        "people": rows.iter().map(|r| json!({"id": r.id, "name": r.name, "birth_date": r.birth_date, "phone": r.phone, "category": r.category, "status": r.status, "priority": r.priority, "household": r.household, "lap_infant": r.lap_infant})).collect::<Vec<_>>(),
     })))
 }
 
 #[derive(Deserialize)]
 pub struct NewPersonBody {
     category: String,
-    #[serde(default)]
-    site: Option<String>,
     #[serde(flatten)]
     details: PersonalDetails,
 }
@@ -231,8 +214,7 @@ pub async fn add_person(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let category = Category::parse(&b.category)
         .ok_or_else(|| WebError::BadRequest(format!("unknown category '{}'", b.category)))?;
-    let id = pages::add_person_record(&state, &user, &caller.source, &b.details, category, b.site)
-        .await?;
+    let id = pages::add_person_record(&state, &user, &caller.source, &b.details, category).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 

@@ -301,12 +301,25 @@ async fn csrf_ok(req: Request, expected: &str) -> Result<Request, Response> {
             Err(WebError::BadCsrf.into_response_for(&req))
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_string();
+    // A file upload cannot be buffered here and a plain form cannot set a header: its token
+    // travels in the form's action URL (pages send no Referer, and requests are not logged).
+    if content_type.starts_with("multipart/form-data") {
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_field(q.as_bytes(), "_csrf"));
+        return match token {
+            Some(t) if same_token(&t, expected) => Ok(req),
+            _ => Err(WebError::BadCsrf.into_response_for(&req)),
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(WebError::BadCsrf.into_response_for(&req));
     }
     let (parts, body) = req.into_parts();

@@ -30,7 +30,7 @@ pub struct RouteSpec {
 }
 
 macro_rules! routes {
-    ($( $method:ident $path:literal => $handler:path, $need:expr, $summary:literal; )*) => {
+    ($( $method:ident $path:literal => $handler:path, $need:expr, $(limit $limit:expr,)? $summary:literal; )*) => {
         /// Every route of the server.
         pub const ROUTES: &[RouteSpec] = &[
             $( RouteSpec { method: stringify!($method), path: $path, need: $need, summary: $summary }, )*
@@ -42,7 +42,8 @@ macro_rules! routes {
                 .route(
                     $path,
                     axum::routing::$method($handler)
-                        .route_layer(from_fn(|req: Request, next: Next| authorize($need, req, next))),
+                        .route_layer(from_fn(|req: Request, next: Next| authorize($need, req, next)))
+                        $( .layer(DefaultBodyLimit::max($limit)) )?,
                 )
             )*
         }
@@ -59,6 +60,17 @@ routes! {
     get "/posture" => pages::posture, Need::Perm(ViewPosture), "Posture, tripwires and decisions";
     get "/people" => pages::people, Need::Perm(ViewPeople), "The registry (audited read)";
     post "/people" => pages::add_person, Need::Perm(ManagePeople), "Add a person to the registry";
+    get "/people/import" => pages::import_page, Need::Perm(ManagePeople), "Import a list: upload";
+    post "/people/import" => pages::import_upload, Need::Perm(ManagePeople), limit crate::services::registry::MAX_IMPORT_BYTES, "Upload a list and see the dry run";
+    post "/people/import/{token}" => pages::import_decide, Need::Perm(ManagePeople), "Correct the mapping, or commit the import";
+    get "/people/jobs/{id}" => pages::job, Need::Perm(ManagePeople), "Progress of an import or a resolution";
+    post "/people/resolve" => pages::resolve_now, Need::Perm(ManagePeople), "Rebuild the registry from every list";
+    get "/people/review" => pages::review, Need::Perm(ManagePeople), "The review queue: one uncertain pair";
+    post "/people/review" => pages::review_decide, Need::Perm(ManagePeople), "Decide a pair: match, not a match, skip";
+    get "/people/{id}" => pages::person, Need::Perm(ViewPeople), "One person: every row behind them, and why (audited)";
+    post "/people/{id}/split" => pages::split_row, Need::Perm(ManagePeople), "Split a row out of a person";
+    post "/people/{id}/merge" => pages::merge_with, Need::Perm(ManagePeople), "Merge a person with another";
+    post "/people/{id}/priority" => pages::set_priority, Need::Perm(ManagePeople), "Set or clear a person's priority by hand";
     get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
     get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";
     get "/alerts" => pages::alerts, Need::Perm(SendAlerts), "Alerts to segments of the registry";

@@ -47,6 +47,10 @@ pub struct AppState {
     pub vault: Arc<RwLock<VaultSlot>>,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
+    pub(crate) desk: Arc<ImportDesk>,
+    /// The weights the last resolution run learned, for explanations. Held in memory only: it
+    /// carries how common each name is.
+    model: Arc<RwLock<Option<Arc<drawdown_resolution::Model>>>>,
     clock: Arc<Clock>,
 }
 
@@ -57,6 +61,8 @@ impl AppState {
             vault: Arc::new(RwLock::new(vault)),
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
+            desk: Arc::new(ImportDesk::default()),
+            model: Arc::new(RwLock::new(None)),
             clock: Arc::new(OffsetDateTime::now_utc),
         }
     }
@@ -87,6 +93,16 @@ impl AppState {
         }
     }
 
+    pub fn set_model(&self, model: drawdown_resolution::Model) {
+        if let Ok(mut m) = self.model.write() {
+            *m = Some(Arc::new(model));
+        }
+    }
+
+    pub fn model(&self) -> Option<Arc<drawdown_resolution::Model>> {
+        self.model.read().ok().and_then(|m| m.clone())
+    }
+
     pub fn vault_label(&self) -> &'static str {
         self.vault.read().map(|s| s.label()).unwrap_or("unknown")
     }
@@ -96,5 +112,86 @@ impl AppState {
         if let Ok(mut slot) = self.vault.write() {
             *slot = VaultSlot::Wiped;
         }
+    }
+}
+
+/// A file uploaded for import, kept in memory between the dry run and the commit (never on
+/// disk: it holds personal data in the clear).
+pub struct Staged {
+    pub owner: String,
+    pub source: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub at: std::time::Instant,
+}
+
+/// A long import running in the background, as the progress page shows it.
+#[derive(Clone, Debug)]
+pub enum Job {
+    Running { owner: String, stage: String },
+    Done { owner: String, summary: String },
+    Failed { owner: String, error: String },
+}
+
+impl Job {
+    pub fn owner(&self) -> &str {
+        match self {
+            Job::Running { owner, .. } | Job::Done { owner, .. } | Job::Failed { owner, .. } => {
+                owner
+            }
+        }
+    }
+}
+
+/// Uploads waiting for their commit, and import jobs.
+#[derive(Default)]
+pub struct ImportDesk {
+    pub staged: std::sync::Mutex<std::collections::HashMap<String, Staged>>,
+    pub jobs: std::sync::Mutex<std::collections::HashMap<String, Job>>,
+}
+
+impl ImportDesk {
+    /// Uploads are dropped after this long, and beyond this many bytes in all.
+    pub const KEEP: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+    pub const MAX_STAGED_BYTES: usize = 1 << 30;
+
+    pub fn stage(&self, token: String, s: Staged) -> Result<(), crate::WebError> {
+        let mut map = self
+            .staged
+            .lock()
+            .map_err(|_| crate::WebError::Internal("desk lock".into()))?;
+        map.retain(|_, v| v.at.elapsed() < Self::KEEP);
+        let held: usize = map.values().map(|v| v.bytes.len()).sum();
+        if held + s.bytes.len() > Self::MAX_STAGED_BYTES {
+            return Err(crate::WebError::BadRequest(
+                "too many uploads are waiting: commit or wait for earlier ones".into(),
+            ));
+        }
+        map.insert(token, s);
+        Ok(())
+    }
+
+    /// A copy of an upload, if it exists and belongs to `owner`.
+    pub fn staged(&self, token: &str, owner: &str) -> Option<(String, String, Vec<u8>)> {
+        let map = self.staged.lock().ok()?;
+        map.get(token)
+            .filter(|s| s.owner == owner && s.at.elapsed() < Self::KEEP)
+            .map(|s| (s.source.clone(), s.file_name.clone(), s.bytes.clone()))
+    }
+
+    pub fn take(&self, token: &str) {
+        if let Ok(mut map) = self.staged.lock() {
+            map.remove(token);
+        }
+    }
+
+    pub fn set_job(&self, id: &str, job: Job) {
+        if let Ok(mut map) = self.jobs.lock() {
+            map.insert(id.to_string(), job);
+        }
+    }
+
+    pub fn job(&self, id: &str) -> Option<Job> {
+        self.jobs.lock().ok()?.get(id).cloned()
     }
 }

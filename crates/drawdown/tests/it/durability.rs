@@ -40,7 +40,11 @@ async fn acknowledged_writes_survive_kill_9() {
             .await;
         r.expect(200, "search by exact name");
         let j = r.json();
-        assert_eq!(j["total"], 1, "Durable{i} Kestrelmoor after restart: {j}");
+        // The search is by any spelling (Durable1 also finds Durable11); the exact name first.
+        assert!(
+            j["total"].as_i64().unwrap_or(0) >= 1,
+            "Durable{i} Kestrelmoor after restart: {j}"
+        );
         assert_eq!(j["people"][0]["id"], id.as_str());
         assert_eq!(j["people"][0]["name"], format!("Durable{i} Kestrelmoor"));
     }

@@ -7,7 +7,7 @@
 CREATE TABLE sources (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    -- The column mapping last used, remembered for the next import: JSON {"header": "target"}.
+    -- The column mapping last used, remembered for the next import: JSON [["header", "target"], …].
     mapping TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
@@ -90,3 +90,27 @@ ALTER TABLE persons ADD COLUMN status TEXT NOT NULL DEFAULT '';
 ALTER TABLE persons ADD COLUMN lap_infant BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX persons_household ON persons(household_id);
 CREATE INDEX persons_priority ON persons(priority);
+
+-- Rules that give each person a priority tier (1 first out), read in order: the first rule
+-- whose conditions hold and whose dates include today applies. Conditions are a small JSON
+-- object (category, SIV stage, claimed or verified status); a registrar edits them.
+CREATE TABLE priority_rules (
+    id TEXT PRIMARY KEY,
+    position BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    conditions TEXT NOT NULL,
+    tier BIGINT NOT NULL,
+    effective_from TEXT NOT NULL,
+    effective_to TEXT,
+    created_at TEXT NOT NULL
+);
+
+-- The model the last resolution learned (weights), so explanations can be given later.
+CREATE TABLE resolution_runs (
+    id TEXT PRIMARY KEY,
+    rows_total BIGINT NOT NULL,
+    persons BIGINT NOT NULL,
+    review_pairs BIGINT NOT NULL,
+    model TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);

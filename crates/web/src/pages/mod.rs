@@ -27,6 +27,7 @@ mod dashboard;
 mod login;
 mod people;
 mod protection;
+mod registry;
 
 pub use account::*;
 pub use admin::*;
@@ -34,6 +35,7 @@ pub use dashboard::*;
 pub use login::*;
 pub use people::*;
 pub use protection::*;
+pub use registry::*;
 
 pub struct NavItem {
     pub href: &'static str,
@@ -214,16 +216,20 @@ pub fn when(at: &str) -> String {
 }
 
 /// 4000 → "4,000".
-pub fn count(n: &i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
+pub fn count<T: ToString>(n: &T) -> String {
+    let text = n.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(d) => ("-", d.to_string()),
+        None => ("", text),
+    };
+    let mut out = String::from(sign);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    if *n < 0 { format!("-{out}") } else { out }
+    out
 }
 
 fn render(t: &impl Template, status: StatusCode) -> PageResult {

@@ -1,6 +1,9 @@
-//! The registry's pages: list, search, add.
+//! The people list: search by any spelling of a name, a document number or a phone; filters;
+//! and adding one person by hand.
 
 use super::*;
+use crate::services::registry;
+use drawdown_storage::PersonFilter;
 
 pub struct PersonRow {
     pub id: String,
@@ -8,8 +11,10 @@ pub struct PersonRow {
     pub birth_date: String,
     pub phone: String,
     pub category: &'static str,
+    pub status: String,
     pub priority: i64,
-    pub site: String,
+    pub household: bool,
+    pub lap_infant: bool,
 }
 
 #[derive(Template)]
@@ -20,9 +25,12 @@ struct PeoplePage {
     total: i64,
     page: i64,
     pages: i64,
-    q: String,
-    category: String,
+    query: PeopleQuery,
+    /// The query string of the current filters, for the pager's links.
+    filters: String,
     categories: Vec<(&'static str, &'static str)>,
+    sources: Vec<String>,
+    review_waiting: i64,
     can_manage: bool,
     error: Option<String>,
     form: HashMap<String, String>,
@@ -40,70 +48,152 @@ impl PeoplePage {
     }
 }
 
-#[derive(Deserialize, Default)]
+/// The list's search and filters, as the form and the API send them.
+#[derive(Clone, Debug, Deserialize, Default)]
 pub struct PeopleQuery {
-    q: Option<String>,
-    category: Option<String>,
-    page: Option<i64>,
-    done: Option<String>,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub category: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub household: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub source: String,
+    pub page: Option<i64>,
+    pub done: Option<String>,
+}
+
+impl PeopleQuery {
+    fn filter(&self) -> PersonFilter {
+        PersonFilter {
+            category: Category::parse(&self.category)
+                .map(|c| c.slug().to_string())
+                .unwrap_or_default(),
+            priority: self.priority.trim().parse().unwrap_or(0),
+            household: self.household.clone(),
+            status: self.status.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("category", self.category.as_str()),
+            ("priority", self.priority.as_str()),
+            ("household", self.household.as_str()),
+            ("status", self.status.as_str()),
+            ("source", self.source.as_str()),
+        ])
+        .unwrap_or_default()
+    }
 }
 
 pub const PAGE_SIZE: i64 = 50;
+/// A search answers with at most this many people (then: refine it).
+pub const SEARCH_LIMIT: i64 = 500;
+
+fn person_row(
+    vault: &drawdown_vault::Vault,
+    r: &drawdown_storage::PersonRecord,
+) -> Result<PersonRow, WebError> {
+    let plain = vault.open_sealed(&person_aad(&r.id), &r.sealed)?;
+    let d: PersonalDetails =
+        serde_json::from_slice(&plain).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(PersonRow {
+        id: r.id.clone(),
+        name: d.full_name(),
+        birth_date: d.birth_date,
+        phone: d.phone,
+        category: Category::parse(&r.category)
+            .map(Category::label)
+            .unwrap_or("?"),
+        status: r.status.clone(),
+        priority: r.priority_override.unwrap_or(r.priority),
+        household: r.household_id.is_some(),
+        lap_infant: r.lap_infant,
+    })
+}
 
 /// A decrypted page of the registry; the read is audited, without the search text.
 pub async fn read_people(
     state: &AppState,
     user: &CurrentUser,
     source: &str,
-    q: &str,
-    category: &str,
-    page: i64,
+    q: &PeopleQuery,
 ) -> Result<(Vec<PersonRow>, i64), WebError> {
-    let name_index = if q.trim().is_empty() {
-        None
+    let page = q.page.unwrap_or(1).max(1);
+    let filter = q.filter();
+    let vault = state.vault()?;
+    let searching = !q.q.trim().is_empty();
+    let (records, total) = if searching {
+        // The exact full name first, then every spelling the engine would match.
+        let mut ids: Vec<String> = state
+            .store
+            .persons(
+                None,
+                Some(&vault.blind_index("name", &q.q)),
+                SEARCH_LIMIT,
+                0,
+            )
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let keys = registry::query_keys(&vault, &q.q);
+        for id in state.store.persons_with_keys(&keys, SEARCH_LIMIT).await? {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let found: Vec<_> = state
+            .store
+            .persons_by_ids(&ids)
+            .await?
+            .into_iter()
+            .filter(|p| filter.admits(p))
+            .collect();
+        let total = found.len() as i64;
+        let page_rows = found
+            .into_iter()
+            .skip(((page - 1) * PAGE_SIZE) as usize)
+            .take(PAGE_SIZE as usize)
+            .collect();
+        (page_rows, total)
     } else {
-        Some(state.vault()?.blind_index("name", q))
-    };
-    let category = Category::parse(category).map(Category::slug);
-    let total = state
-        .store
-        .count_persons(category, name_index.as_deref())
-        .await?;
-    let records = state
-        .store
-        .persons(
-            category,
-            name_index.as_deref(),
-            PAGE_SIZE,
-            (page - 1) * PAGE_SIZE,
+        let total = state.store.count_filtered(&filter).await?;
+        (
+            state
+                .store
+                .persons_filtered(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                .await?,
+            total,
         )
-        .await?;
-    let rows = {
-        let v = state.vault()?;
-        records
-            .iter()
-            .map(|r| {
-                let plain = v.open_sealed(&person_aad(&r.id), &r.sealed)?;
-                let d: PersonalDetails = serde_json::from_slice(&plain)
-                    .map_err(|e| WebError::Internal(e.to_string()))?;
-                Ok(PersonRow {
-                    id: r.id.clone(),
-                    name: d.full_name(),
-                    birth_date: d.birth_date.clone(),
-                    phone: d.phone.clone(),
-                    category: Category::parse(&r.category)
-                        .map(Category::label)
-                        .unwrap_or("?"),
-                    priority: r.priority,
-                    site: r.site_code.clone().unwrap_or_default(),
-                })
-            })
-            .collect::<Result<Vec<_>, WebError>>()?
     };
+    let rows = records
+        .iter()
+        .map(|r| person_row(&vault, r))
+        .collect::<Result<Vec<_>, _>>()?;
     let detail = format!(
-        "category={} search={} page={page} rows={}",
-        category.unwrap_or("all"),
-        if name_index.is_some() { "yes" } else { "no" },
+        "search={} category={} priority={} household={} status={} list={} page={page} rows={}",
+        if searching { "yes" } else { "no" },
+        if filter.category.is_empty() {
+            "all"
+        } else {
+            &filter.category
+        },
+        filter.priority,
+        filter.household,
+        filter.status,
+        if filter.source.is_empty() {
+            "all"
+        } else {
+            "one"
+        },
         rows.len()
     );
     let ev = AuditEvent::new(user.actor(), "people.read", "registry", detail, source);
@@ -111,31 +201,24 @@ pub async fn read_people(
     Ok((rows, total))
 }
 
-/// Seals and stores one person.
+/// Adds one person by hand (web and API share this).
 pub async fn add_person_record(
     state: &AppState,
     user: &CurrentUser,
     source: &str,
     details: &PersonalDetails,
     category: Category,
-    site: Option<String>,
 ) -> Result<String, WebError> {
-    if details.full_name().trim().is_empty() {
-        return Err(WebError::BadRequest(
-            "a person needs at least one name".into(),
-        ));
-    }
-    let person = services::protection::seal_person(&*state.vault()?, details, category, site)?;
-    let id = person.id.clone();
-    let ev = AuditEvent::new(
-        user.actor(),
-        "people.add",
-        format!("person:{id}"),
-        format!("category={}", category.slug()),
+    registry::add_by_hand(
+        &state.store,
+        &*state.vault()?,
+        details,
+        category,
+        &user.actor(),
         source,
-    );
-    state.store.add_persons(&[person], &ev, state.now()).await?;
-    Ok(id)
+        state.now(),
+    )
+    .await
 }
 
 async fn people_page(
@@ -147,26 +230,32 @@ async fn people_page(
     form: HashMap<String, String>,
 ) -> PageResult {
     let page = q.page.unwrap_or(1).max(1);
-    let query = q.q.unwrap_or_default();
-    let category = q.category.unwrap_or_default();
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let (rows, total) = read_people(state, user, source, &query, &category, page).await?;
+    let (rows, total) = read_people(state, user, source, &q).await?;
     let tpl = PeoplePage {
         chrome: chrome(state, user, "/people", "People", q.done.as_deref()).await?,
         rows,
         total,
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-        q: query,
-        category,
+        filters: q.query_string(),
+        query: q,
         categories: Category::ALL
             .iter()
             .map(|c| (c.slug(), c.label()))
             .collect(),
+        sources: state
+            .store
+            .sources()
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect(),
+        review_waiting: state.store.review_count().await?,
         can_manage: user.can(Permission::ManagePeople),
         error,
         form,
@@ -205,17 +294,7 @@ pub async fn add_person(
     };
     let result = match Category::parse(&get("category")) {
         None => Err(WebError::BadRequest("choose a category".into())),
-        Some(c) => {
-            add_person_record(
-                &state,
-                &user,
-                &caller.source,
-                &details,
-                c,
-                Some(get("site")),
-            )
-            .await
-        }
+        Some(c) => add_person_record(&state, &user, &caller.source, &details, c).await,
     };
     match result {
         Ok(_) => see_other("/people?done=person-added"),

@@ -31,28 +31,6 @@ struct HandoffDocument {
     people: Vec<HandoffPerson>,
 }
 
-/// Seals one person's details into a storable record: the details under a fresh data key,
-/// the full name as a blind index for exact look-ups.
-pub fn seal_person(
-    vault: &Vault,
-    details: &PersonalDetails,
-    category: drawdown_domain::people::Category,
-    site: Option<String>,
-) -> Result<drawdown_storage::NewPerson, WebError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(details).map_err(|e| WebError::Internal(e.to_string()))?,
-    );
-    Ok(drawdown_storage::NewPerson {
-        sealed: vault.seal(&person_aad(&id), &json)?,
-        name_index: vault.blind_index("name", &details.full_name()),
-        id,
-        category: category.slug().into(),
-        priority: i64::from(category.default_priority()),
-        site_code: site.filter(|s| !s.is_empty()),
-    })
-}
-
 /// Checks headquarters' age recipient before any work is done.
 pub fn check_recipient(recipient: &str) -> Result<(), WebError> {
     drawdown_vault::handoff_encrypt(recipient, b"")

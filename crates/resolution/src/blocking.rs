@@ -1,0 +1,566 @@
+//! Blocking: which pairs are compared at all. Ten keys, so that a typo, a missing date or a
+//! swapped name in one field does not hide a pair; each pair is compared once, under the
+//! first key that brings it together. Blocks larger than the cap are sorted and compared in
+//! a sliding window, and the pairs this leaves out are counted.
+
+use crate::compare::{Comparer, Side};
+use crate::features::{NONE, NameRef, Rec};
+use crate::hash::{Fnv, key32, mix};
+use crate::names::{MAX_TOKENS, NameView};
+
+pub(crate) const KEYS: usize = 10;
+
+/// The blocking keys, in the order pairs are attributed to them.
+pub(crate) const KEY_NAMES: [&str; KEYS] = [
+    "passport",
+    "national id",
+    "phone",
+    "email",
+    "address",
+    "name + birth year",
+    "name words",
+    "family + father",
+    "given + province",
+    "given + birth date",
+];
+
+const PASSPORT: usize = 0;
+const NATIONAL_ID: usize = 1;
+const PHONE: usize = 2;
+const EMAIL: usize = 3;
+const ADDRESS: usize = 4;
+const NAME_YEAR: usize = 5;
+const NAME_WORDS: usize = 6;
+const FAMILY_FATHER: usize = 7;
+const GIVEN_PLACE: usize = 8;
+const GIVEN_DATE: usize = 9;
+
+/// Per blocking key: how it split the records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyStats {
+    pub key: &'static str,
+    /// Blocks of two records or more.
+    pub blocks: usize,
+    pub largest: usize,
+    /// Blocks over the cap, compared in a window.
+    pub oversized: usize,
+    /// Pairs first compared under this key.
+    pub pairs: u64,
+    /// Pairs of oversized blocks the window left out.
+    pub skipped: u64,
+}
+
+/// The blocking keys of a record; 0 where the record lacks what the key needs.
+pub(crate) fn keys_of(r: &Rec, arena: &[u8], names: &NameView) -> [u32; KEYS] {
+    let mut k = [0u32; KEYS];
+    let h = |kind: usize, parts: &[u64]| {
+        let mut f = Fnv::new().u64(kind as u64);
+        for p in parts {
+            f = f.u64(*p);
+        }
+        key32(f.finish())
+    };
+    let bytes = |kind: usize, s: Option<&[u8]>| {
+        s.map_or(0, |b| key32(Fnv::new().u64(kind as u64).bytes(b).finish()))
+    };
+    k[PASSPORT] = bytes(PASSPORT, r.passport.get(arena));
+    k[NATIONAL_ID] = bytes(NATIONAL_ID, r.national_id.get(arena));
+    if r.phone != 0 {
+        k[PHONE] = h(PHONE, &[r.phone]);
+    }
+    k[EMAIL] = bytes(EMAIL, r.email.get(arena));
+    k[ADDRESS] = bytes(ADDRESS, r.address.get(arena));
+    let info = |n: NameRef| n.id().map(|id| names.info(id));
+    let given = info(r.given);
+    let family = info(r.family);
+    let father = info(r.father);
+    let year = u64::from(r.dob.year);
+    if let Some(g) = given {
+        let gs = g.core_skeleton;
+        if year != 0 {
+            // Either order: a swapped record still meets its other records.
+            let fs = family.map_or(0, |f| f.core_skeleton);
+            k[NAME_YEAR] = h(NAME_YEAR, &[gs.min(fs), gs.max(fs), year]);
+        }
+        if let Some(p) = [r.province, r.city].into_iter().find(|&p| p != NONE) {
+            k[GIVEN_PLACE] = h(GIVEN_PLACE, &[gs, names.info(p).skeleton]);
+        }
+        if r.dob.is_full() {
+            k[GIVEN_DATE] = h(
+                GIVEN_DATE,
+                &[gs, year, u64::from(r.dob.month), u64::from(r.dob.day)],
+            );
+        }
+        let mut words = [0u64; 2 * MAX_TOKENS];
+        let mut n = 0;
+        for w in g
+            .word_skeletons()
+            .iter()
+            .chain(family.map_or(&[][..], |f| f.word_skeletons()))
+        {
+            words[n] = u64::from(*w);
+            n += 1;
+        }
+        words[..n].sort_unstable();
+        if n == 1 {
+            // A single name alone would block with every namesake: add the year.
+            words[1] = year;
+            n = 2;
+        }
+        k[NAME_WORDS] = h(NAME_WORDS, &words[..n]);
+    }
+    if let (Some(f), Some(fa)) = (family, father) {
+        k[FAMILY_FATHER] = h(FAMILY_FATHER, &[f.skeleton, fa.skeleton]);
+    }
+    k
+}
+
+/// The order inside an oversized block, so that records likely to be one person end up
+/// within the window: by name, or for name words (which fix the name) by birth year and
+/// father. (Sorting the other keys by year first loses more pairs than it finds: a third of
+/// the records have no year.)
+pub(crate) fn secondary(r: &Rec, kind: usize, names: &NameView) -> u64 {
+    let skel = |n: NameRef| {
+        n.id()
+            .map_or(0, |id| u64::from(key32(names.info(id).core_skeleton)))
+    };
+    match kind {
+        NAME_WORDS => (u64::from(r.dob.year) << 32) | skel(r.father),
+        _ => (skel(r.given) << 32) | skel(r.family),
+    }
+}
+
+/// Where a record sorts in a run's internal order (family, given name, birth year), which
+/// also breaks ties inside an oversized block. An index sorts by the same.
+pub(crate) fn locality(r: &Rec, names: &NameView) -> (u64, u64, u16) {
+    let skel = |n: NameRef| n.id().map_or(0, |id| names.info(id).skeleton);
+    (skel(r.family), skel(r.given), r.dob.year)
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Block {
+    pub(crate) kind: u8,
+    pub(crate) windowed: bool,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+/// Every block of every key.
+pub(crate) struct Blocking {
+    pub(crate) keys: Vec<[u32; KEYS]>,
+    /// Position of a record in its block, for windowed blocks; `NONE` otherwise.
+    pos: Vec<[u32; KEYS]>,
+    members: Vec<u32>,
+    blocks: Vec<Block>,
+    pub(crate) window: usize,
+    pub(crate) stats: Vec<KeyStats>,
+}
+
+impl Blocking {
+    pub(crate) fn build(
+        recs: &[Rec],
+        arena: &[u8],
+        names: &NameView,
+        max_block: usize,
+        window: usize,
+        threads: usize,
+    ) -> Blocking {
+        let keys: Vec<[u32; KEYS]> = recs.iter().map(|r| keys_of(r, arena, names)).collect();
+        let mut pos = vec![[NONE; KEYS]; recs.len()];
+        let threads = threads.clamp(1, KEYS);
+        let max_block = max_block.max(2);
+        // Keys are sorted on separate threads, kind by kind.
+        let per_kind: Vec<KindBlocks> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let keys = &keys;
+                    s.spawn(move || {
+                        let mut scratch = Vec::new();
+                        (t..KEYS)
+                            .step_by(threads)
+                            .map(|kind| {
+                                kind_blocks(
+                                    kind,
+                                    recs,
+                                    keys,
+                                    names,
+                                    max_block,
+                                    window,
+                                    &mut scratch,
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut all: Vec<KindBlocks> = handles
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .flatten()
+                .collect();
+            all.sort_by_key(|k| k.kind);
+            all
+        });
+        let mut members = Vec::new();
+        let mut blocks = Vec::new();
+        let mut stats = Vec::with_capacity(KEYS);
+        for kb in per_kind {
+            for (idx, p) in kb.positions {
+                pos[idx as usize][kb.kind] = p;
+            }
+            let base = members.len() as u32;
+            members.extend_from_slice(&kb.members);
+            blocks.extend(kb.blocks.into_iter().map(|b| Block {
+                start: b.start + base,
+                ..b
+            }));
+            stats.push(kb.stats);
+        }
+        Blocking {
+            keys,
+            pos,
+            members,
+            blocks,
+            window,
+            stats,
+        }
+    }
+
+    /// Pairs the blocks would compare, before de-duplication across keys.
+    pub(crate) fn pair_estimate(&self) -> u64 {
+        self.blocks
+            .iter()
+            .map(|b| {
+                let n = u64::from(b.len);
+                if b.windowed {
+                    n * self.window as u64
+                } else {
+                    n * (n - 1) / 2
+                }
+            })
+            .sum()
+    }
+
+    pub(crate) fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Whether records `i` and `j`, meeting under key `kind`, already met under an
+    /// earlier key (and were compared there).
+    fn met_before(&self, kind: usize, i: u32, j: u32) -> bool {
+        let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
+        // All keys at once (the compiler makes this a few vector instructions), then
+        // positions only for the keys shared.
+        let mut shared = 0u32;
+        for k in 0..KEYS {
+            shared |= u32::from(ki[k] == kj[k] && ki[k] != 0) << k;
+        }
+        shared &= (1u32 << kind) - 1;
+        if shared == 0 {
+            return false;
+        }
+        let (pi, pj) = (&self.pos[i as usize], &self.pos[j as usize]);
+        while shared != 0 {
+            let k = shared.trailing_zeros() as usize;
+            if pi[k] == NONE || pi[k].abs_diff(pj[k]) as usize <= self.window {
+                return true;
+            }
+            shared &= shared - 1;
+        }
+        false
+    }
+
+    /// Calls `visit(acc, kind, i, j)` once for every candidate pair, on `threads` threads,
+    /// each with its own accumulator.
+    pub(crate) fn for_each_pair<A, I, V>(&self, threads: usize, init: I, visit: V) -> Vec<A>
+    where
+        A: Send,
+        I: Fn() -> A + Sync,
+        V: Fn(&mut A, usize, u32, u32) + Sync,
+    {
+        self.for_each_pair_sampled(threads, 1.0, 0, init, visit)
+    }
+
+    /// As `for_each_pair`, over a deterministic sample of about `share` of the blocks:
+    /// sampling blocks rather than pairs spares enumerating the pairs left out.
+    pub(crate) fn for_each_pair_sampled<A, I, V>(
+        &self,
+        threads: usize,
+        share: f64,
+        seed: u64,
+        init: I,
+        visit: V,
+    ) -> Vec<A>
+    where
+        A: Send,
+        I: Fn() -> A + Sync,
+        V: Fn(&mut A, usize, u32, u32) + Sync,
+    {
+        let threads = threads.max(1);
+        let cut = (share.clamp(0.0, 1.0) * u64::MAX as f64) as u64;
+        let keep = |b: usize| share >= 1.0 || mix(b as u64 ^ seed) < cut;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (init, visit) = (&init, &visit);
+                    s.spawn(move || {
+                        let mut acc = init();
+                        for (_, b) in self
+                            .blocks
+                            .iter()
+                            .enumerate()
+                            .skip(t)
+                            .step_by(threads)
+                            .filter(|(n, _)| keep(*n))
+                        {
+                            let m = &self.members[b.start as usize..(b.start + b.len) as usize];
+                            let kind = usize::from(b.kind);
+                            for a in 0..m.len() {
+                                let end = if b.windowed {
+                                    (a + 1 + self.window).min(m.len())
+                                } else {
+                                    m.len()
+                                };
+                                for &j in &m[a + 1..end] {
+                                    let i = m[a];
+                                    if !self.met_before(kind, i, j) {
+                                        visit(&mut acc, kind, i.min(j), i.max(j));
+                                    }
+                                }
+                            }
+                        }
+                        acc
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    }
+}
+
+struct KindBlocks {
+    kind: usize,
+    members: Vec<u32>,
+    blocks: Vec<Block>,
+    positions: Vec<(u32, u32)>,
+    stats: KeyStats,
+}
+
+/// The blocks of one key. `v` is a scratch buffer, reused from key to key: freeing and
+/// reallocating it would cost a page fault per 4 KiB each time.
+fn kind_blocks(
+    kind: usize,
+    recs: &[Rec],
+    keys: &[[u32; KEYS]],
+    names: &NameView,
+    max_block: usize,
+    window: usize,
+    v: &mut Vec<(u32, u64, u32)>,
+) -> KindBlocks {
+    v.clear();
+    v.extend(
+        keys.iter()
+            .enumerate()
+            .filter(|(_, k)| k[kind] != 0)
+            .map(|(i, k)| (k[kind], secondary(&recs[i], kind, names), i as u32)),
+    );
+    v.sort_unstable();
+    let mut out = KindBlocks {
+        kind,
+        members: Vec::new(),
+        blocks: Vec::new(),
+        positions: Vec::new(),
+        stats: KeyStats {
+            key: KEY_NAMES[kind],
+            ..KeyStats::default()
+        },
+    };
+    let mut start = 0;
+    while start < v.len() {
+        let mut end = start + 1;
+        while end < v.len() && v[end].0 == v[start].0 {
+            end += 1;
+        }
+        let len = end - start;
+        if len >= 2 {
+            let windowed = len > max_block;
+            let first = out.members.len() as u32;
+            for (p, e) in v[start..end].iter().enumerate() {
+                out.members.push(e.2);
+                if windowed {
+                    out.positions.push((e.2, p as u32));
+                }
+            }
+            out.blocks.push(Block {
+                kind: kind as u8,
+                windowed,
+                start: first,
+                len: len as u32,
+            });
+            out.stats.blocks += 1;
+            out.stats.largest = out.stats.largest.max(len);
+            if windowed {
+                out.stats.oversized += 1;
+                let all = (len as u64) * (len as u64 - 1) / 2;
+                let w = window.min(len - 1) as u64;
+                let kept = w * len as u64 - w * (w + 1) / 2;
+                out.stats.skipped += all - kept;
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// Scores of candidate pairs are computed where the pair is visited; this helper is the one
+/// place that builds the two sides of a pair of batch records.
+pub(crate) fn sides<'a>(recs: &'a [Rec], arena: &'a [u8], i: u32, j: u32) -> (Side<'a>, Side<'a>) {
+    (
+        Side {
+            rec: &recs[i as usize],
+            arena,
+        },
+        Side {
+            rec: &recs[j as usize],
+            arena,
+        },
+    )
+}
+
+/// Compares a candidate pair of batch records.
+pub(crate) fn compare_pair(
+    recs: &[Rec],
+    arena: &[u8],
+    cx: &mut Comparer,
+    i: u32,
+    j: u32,
+) -> crate::compare::Outcome {
+    let (a, b) = sides(recs, arena, i, j);
+    cx.compare(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::prepare;
+    use crate::record::{Field, RawRecord};
+
+    fn records(rows: &[&[(Field, &str)]]) -> Vec<RawRecord> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, fields)| {
+                let mut r = RawRecord::new(format!("r{i}"), "t");
+                for (f, v) in *fields {
+                    r.set(*f, *v);
+                }
+                r
+            })
+            .collect()
+    }
+
+    fn pairs(
+        recs: &[RawRecord],
+        max_block: usize,
+        window: usize,
+    ) -> (Vec<(u32, u32, usize)>, Blocking) {
+        let p = prepare(recs, 1);
+        let names = NameView::new(&p.names);
+        let b = Blocking::build(&p.recs, &p.arena, &names, max_block, window, 2);
+        let mut out: Vec<(u32, u32, usize)> = b
+            .for_each_pair(2, Vec::new, |acc, kind, i, j| acc.push((i, j, kind)))
+            .into_iter()
+            .flatten()
+            .collect();
+        out.sort_unstable();
+        (out, b)
+    }
+
+    #[test]
+    fn variants_meet_under_some_key_and_each_pair_once() {
+        use Field::*;
+        let recs = records(&[
+            &[
+                (GivenName, "Mohammad Nabi"),
+                (FamilyName, "Karimi"),
+                (DateOfBirth, "1985-03-12"),
+                (FatherName, "Abdul Rahim"),
+            ],
+            // Mohammad dropped, date in Solar Hijri: name + birth year.
+            &[
+                (GivenName, "Nabi"),
+                (FamilyName, "Karimy"),
+                (DateOfBirth, "1363-12-21"),
+            ],
+            // Swapped, no date, no father: name words.
+            &[(GivenName, "Karimi"), (FamilyName, "Mohammad Nabi")],
+            // Typo in the family name, same father: given + father.
+            &[
+                (GivenName, "Nabi"),
+                (FamilyName, "Krimi"),
+                (FatherName, "Abdurrahim"),
+            ],
+            // Only a phone and a passport in common with record 5.
+            &[
+                (FullName, "N. K."),
+                (Phone, "0700111222"),
+                (PassportNo, "P1234567"),
+            ],
+            &[
+                (GivenName, "Nabi"),
+                (FamilyName, "Karimi"),
+                (Phone, "+93 700 111 222"),
+                (PassportNo, "p 1234567"),
+            ],
+        ]);
+        let (pairs, _) = pairs(&recs, 60, 10);
+        let has = |i: u32, j: u32| pairs.iter().any(|p| (p.0, p.1) == (i, j));
+        assert!(has(0, 1), "{pairs:?}");
+        assert!(has(0, 2), "{pairs:?}");
+        assert!(has(0, 3), "{pairs:?}");
+        assert!(has(4, 5), "{pairs:?}");
+        assert!(has(1, 5), "{pairs:?}");
+        let mut seen: Vec<(u32, u32)> = pairs.iter().map(|p| (p.0, p.1)).collect();
+        seen.dedup();
+        assert_eq!(seen.len(), pairs.len(), "a pair is compared once");
+        // The phone pair is attributed to the first key that joins it: passport.
+        assert_eq!(
+            pairs.iter().find(|p| (p.0, p.1) == (4, 5)).map(|p| p.2),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn oversized_blocks_use_a_window_and_count_what_they_skip() {
+        use Field::*;
+        let rows: Vec<Vec<(Field, String)>> = (0..40)
+            .map(|i| {
+                vec![
+                    (GivenName, format!("Name{}", i / 2)),
+                    (Phone, "0700000000".to_string()),
+                ]
+            })
+            .collect();
+        let recs: Vec<RawRecord> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let mut r = RawRecord::new(format!("r{i}"), "t");
+                for (k, v) in f {
+                    r.set(*k, v.clone());
+                }
+                r
+            })
+            .collect();
+        let (pairs, b) = pairs(&recs, 10, 3);
+        let phone = &b.stats[2];
+        assert_eq!(phone.oversized, 1);
+        assert_eq!(phone.largest, 40);
+        let compared = 3 * 40 - 6;
+        assert_eq!(phone.skipped, 40 * 39 / 2 - compared);
+        assert_eq!(pairs.iter().filter(|p| p.2 == 2).count() as u64, compared);
+        // Records with the same name sort next to each other, so each namesake pair is in.
+        for i in (0..40).step_by(2) {
+            assert!(pairs.iter().any(|p| (p.0, p.1) == (i, i + 1)), "pair {i}");
+        }
+    }
+}

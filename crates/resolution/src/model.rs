@@ -1,0 +1,674 @@
+//! The Fellegi–Sunter model: for each comparison and level, m (how often the records of one
+//! person agree so) and u (how often two different people do), weights log2(m/u), learned
+//! without labels: u from random pairs, m and the prior by EM over candidate pairs.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::compare::{COMPARISONS, Comparison, DIFFERENT, EXACT, MISSING, Pattern, WEAK};
+
+/// Settings of a run. The defaults suit lists of Afghan evacuees from a few thousand to a
+/// few million rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// A pair whose match weight (log2 of the odds that it is one person) reaches this is
+    /// the same person.
+    pub match_threshold: f64,
+    /// Pairs from here up to the match threshold are uncertain: they go to review.
+    pub review_threshold: f64,
+    /// Two groups are not merged when the evidence of any pair across them (its match
+    /// weight without the prior) is below this: those two records say "different people",
+    /// whatever links the groups (anti-chaining).
+    pub conflict_threshold: f64,
+    /// Blocks larger than this are compared in a sliding window over a sorted order.
+    pub max_block_size: usize,
+    /// In an oversized block, each record is compared with this many records after it.
+    pub window: usize,
+    pub em_max_iterations: u32,
+    /// EM stops when no m probability and not the prior move more than this.
+    pub em_tolerance: f64,
+    /// Candidate pairs EM learns from; a deterministic sample when there are more.
+    pub em_max_pairs: u64,
+    /// Random pairs that estimate u (all pairs when there are fewer).
+    pub u_sample_pairs: u64,
+    /// How many pseudo-pairs the prior m values count for, and (times 50) the prior u
+    /// values: enough to keep a small list sane (in a list of twenty rows half the pairs
+    /// may be one family), negligible beside a large one.
+    pub prior_strength: f64,
+    /// Positive weights of household facts (family and father's name, phone, address,
+    /// birth date…) are multiplied by this when the given names disagree: siblings and twins
+    /// share all of them.
+    pub household_discount: f64,
+    /// …and together count for at most this many bits.
+    pub household_cap: f64,
+    /// Agreement on household facts (family and father's name, phone, address, places)
+    /// counts for at most this many bits in any case: it proves the household, and the
+    /// person must be proved by given name, birth date, sex or documents.
+    pub household_max: f64,
+    /// Clearly different given names weigh at most this (a strong "no"), unless a passport
+    /// or national id agrees exactly.
+    pub given_name_conflict_weight: f64,
+    /// Birth dates two or more years apart weigh at most this.
+    pub birth_date_conflict_weight: f64,
+    /// Weights are kept within ± this.
+    pub max_weight: f64,
+    /// At most this many pairs across two groups are checked before merging them.
+    pub max_link_checks: usize,
+    /// Worker threads (the reference laptop has 2 cores).
+    pub threads: usize,
+    /// Seeds the sampling of random pairs: same input, same seed, same result.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            match_threshold: 2.0,
+            review_threshold: -3.0,
+            conflict_threshold: -6.0,
+            max_block_size: 40,
+            window: 10,
+            em_max_iterations: 40,
+            em_tolerance: 1e-4,
+            em_max_pairs: 2_000_000,
+            u_sample_pairs: 1_000_000,
+            prior_strength: 20.0,
+            household_discount: 0.2,
+            household_cap: 3.0,
+            household_max: 20.0,
+            given_name_conflict_weight: -10.0,
+            birth_date_conflict_weight: -8.0,
+            max_weight: 20.0,
+            max_link_checks: 400,
+            threads: 2,
+            // 15 August 2021, the day Kabul fell.
+            seed: 20_210_815,
+        }
+    }
+}
+
+/// What the engine concludes about a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Match,
+    Review,
+    NonMatch,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Match => "match",
+            Decision::Review => "review",
+            Decision::NonMatch => "non-match",
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelModel {
+    pub label: &'static str,
+    /// P(this level | same person).
+    pub m: f64,
+    /// P(this level | different people).
+    pub u: f64,
+    /// The weight used: log2(m/u), kept within bounds and capped for conflicts.
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonModel {
+    pub comparison: Comparison,
+    pub levels: Vec<LevelModel>,
+}
+
+type Table = [[f64; 8]; COMPARISONS];
+
+/// How common each name is, so that two "Mohammad"s count for less than two "Zmaryalai"s.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct TermFrequencies {
+    /// Share of records with the name, for names above `floor`; given, family, father.
+    pub(crate) names: [HashMap<Box<str>, f32>; 3],
+    /// The share assumed for a name not in the table; 0 turns the adjustment off.
+    pub(crate) floor: f32,
+}
+
+/// A trained model: everything a decision on a pair needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// P(one person) for two records drawn at random: EM's match rate among candidate
+    /// pairs times candidate pairs over all pairs. The weights are log2(m/u) with u from
+    /// random pairs, so this is the prior they combine with; it also makes a run on a
+    /// larger registry ask for more evidence, as namesakes there are more common.
+    pub prior: f64,
+    pub comparisons: Vec<ComparisonModel>,
+    pub config: Config,
+    pub(crate) tf: TermFrequencies,
+    weights: Table,
+}
+
+impl Default for Model {
+    /// The prior model: sensible m and u before any data is seen.
+    fn default() -> Self {
+        let mut m = [[0.0; 8]; COMPARISONS];
+        let mut u = [[0.0; 8]; COMPARISONS];
+        for c in Comparison::ALL {
+            let (pm, pu) = priors(c);
+            m[c.index()][..pm.len()].copy_from_slice(pm);
+            u[c.index()][..pu.len()].copy_from_slice(pu);
+        }
+        Model::new(1e-4, &m, &u, Config::default(), TermFrequencies::default())
+    }
+}
+
+impl Model {
+    pub(crate) fn new(
+        prior: f64,
+        m: &Table,
+        u: &Table,
+        config: Config,
+        tf: TermFrequencies,
+    ) -> Model {
+        let mut weights = [[0.0; 8]; COMPARISONS];
+        let mut comparisons = Vec::with_capacity(COMPARISONS);
+        for c in Comparison::ALL {
+            let i = c.index();
+            let mut levels = Vec::new();
+            for (l, label) in c.levels().iter().enumerate() {
+                let w = level_weight(c, l as u8, m[i][l], u[i][l], &config);
+                weights[i][l] = w;
+                levels.push(LevelModel {
+                    label,
+                    m: m[i][l],
+                    u: u[i][l],
+                    weight: w,
+                });
+            }
+            comparisons.push(ComparisonModel {
+                comparison: c,
+                levels,
+            });
+        }
+        Model {
+            prior,
+            comparisons,
+            config,
+            tf,
+            weights,
+        }
+    }
+
+    /// log2 of the prior odds: where every pair starts.
+    pub fn prior_weight(&self) -> f64 {
+        (self.prior / (1.0 - self.prior)).log2()
+    }
+
+    pub fn decide(&self, score: f64) -> Decision {
+        if score >= self.config.match_threshold {
+            Decision::Match
+        } else if score >= self.config.review_threshold {
+            Decision::Review
+        } else {
+            Decision::NonMatch
+        }
+    }
+
+    /// The probability a match weight stands for.
+    pub fn probability(score: f64) -> f64 {
+        1.0 / (1.0 + (-score).exp2())
+    }
+
+    /// Whether the given names disagree and no document says otherwise: then household
+    /// facts are discounted and a different given name weighs at most the conflict weight.
+    /// Siblings do not share a passport or a national id; a list that gives a household's
+    /// documents to each member is a weakness of the list this rule cannot see.
+    pub(crate) fn discounts(p: Pattern) -> bool {
+        matches!(p.level(Comparison::GivenName), WEAK | DIFFERENT) && !Model::documents_agree(p)
+    }
+
+    pub(crate) fn documents_agree(p: Pattern) -> bool {
+        p.level(Comparison::PassportNo) == EXACT || p.level(Comparison::NationalId) == EXACT
+    }
+
+    /// Weights before the household rules, and the positive sums they act on (household
+    /// facts, facts siblings may share).
+    fn raw_contributions(&self, p: Pattern, tf: [f64; 3]) -> ([f64; COMPARISONS], f64, f64) {
+        let mut w = [0.0; COMPARISONS];
+        let mut household = 0.0;
+        let mut shared = 0.0;
+        for c in Comparison::ALL {
+            let l = p.level(c);
+            if l == MISSING {
+                continue;
+            }
+            let mut x = self.weights[c.index()][usize::from(l)];
+            // Given, family and father's name are the first three comparisons.
+            if l == EXACT && c.index() < 3 {
+                x = (x + tf[c.index()]).clamp(-self.config.max_weight, self.config.max_weight);
+            }
+            if c == Comparison::GivenName && l == DIFFERENT && !Model::documents_agree(p) {
+                x = x.min(self.config.given_name_conflict_weight);
+            }
+            if x > 0.0 && c.household() {
+                household += x;
+            }
+            if x > 0.0 && c.shared_by_siblings() {
+                shared += x;
+            }
+            w[c.index()] = x;
+        }
+        (w, household, shared)
+    }
+
+    /// What each comparison contributes: its weight, `tf` (the name-frequency adjustment
+    /// of given, family, father's name) added to an exact name; when the given names
+    /// disagree, the positive facts siblings may share scaled down by the discount and
+    /// together to at most the household cap; otherwise the household facts together to at
+    /// most the household maximum.
+    pub(crate) fn contributions(&self, p: Pattern, tf: [f64; 3]) -> [f64; COMPARISONS] {
+        let (mut w, household, shared) = self.raw_contributions(p, tf);
+        let scale = |w: &mut [f64; COMPARISONS], applies: fn(Comparison) -> bool, factor: f64| {
+            for c in Comparison::ALL {
+                if applies(c) && w[c.index()] > 0.0 {
+                    w[c.index()] *= factor;
+                }
+            }
+        };
+        if shared > 0.0 && Model::discounts(p) {
+            let factor = self
+                .config
+                .household_discount
+                .min(self.config.household_cap / shared);
+            scale(&mut w, Comparison::shared_by_siblings, factor);
+        } else if household > self.config.household_max {
+            scale(
+                &mut w,
+                Comparison::household,
+                self.config.household_max / household,
+            );
+        }
+        w
+    }
+
+    /// For a pair whose given names disagree, the best match weight it can reach once the
+    /// comparisons still missing from `p` are done: what siblings may share counts at most
+    /// the household cap, and the rest is known.
+    pub(crate) fn best_case_when_discounted(&self, p: Pattern) -> f64 {
+        let mut s = self.prior_weight() + self.config.household_cap;
+        for c in Comparison::ALL {
+            let l = p.level(c);
+            if l == MISSING {
+                continue;
+            }
+            let w = self.weights[c.index()][usize::from(l)];
+            s += if c.shared_by_siblings() {
+                w.min(0.0)
+            } else {
+                w
+            };
+        }
+        s
+    }
+
+    /// Whether the household maximum cut this pattern's household facts down.
+    pub(crate) fn household_capped(&self, p: Pattern, tf: [f64; 3]) -> bool {
+        let (_, household, _) = self.raw_contributions(p, tf);
+        !Model::discounts(p) && household > self.config.household_max
+    }
+
+    /// The match weight of a pair: prior plus the contributions.
+    pub(crate) fn score(&self, p: Pattern, tf: [f64; 3]) -> f64 {
+        self.prior_weight() + self.contributions(p, tf).iter().sum::<f64>()
+    }
+
+    /// The frequency adjustment for an exact name: log2(u of an exact name / the name's
+    /// share), within [-8, 4]. `slot` is 0 given, 1 family, 2 father.
+    pub(crate) fn tf_adjustment(&self, slot: usize, share: f64) -> f64 {
+        if self.tf.floor <= 0.0 {
+            return 0.0;
+        }
+        let c = [
+            Comparison::GivenName,
+            Comparison::FamilyName,
+            Comparison::FatherName,
+        ][slot];
+        let u = self.comparisons[c.index()].levels[usize::from(EXACT)].u;
+        let share = share.max(f64::from(self.tf.floor));
+        (u / share).log2().clamp(-8.0, 4.0)
+    }
+
+    /// The share of records with a canonical name, as the model knows it.
+    pub(crate) fn tf_share(&self, slot: usize, canonical: &str) -> f64 {
+        f64::from(
+            self.tf.names[slot]
+                .get(canonical)
+                .copied()
+                .unwrap_or(self.tf.floor),
+        )
+    }
+}
+
+fn level_weight(c: Comparison, level: u8, m: f64, u: f64, config: &Config) -> f64 {
+    let w = (m.max(1e-12) / u.max(1e-12)).log2();
+    let mut w = w.clamp(-config.max_weight, config.max_weight);
+    if c == Comparison::BirthDate && level >= 5 {
+        w = w.min(config.birth_date_conflict_weight);
+    }
+    w
+}
+
+/// Prior m and u per level, from what such lists look like.
+pub(crate) fn priors(c: Comparison) -> (&'static [f64], &'static [f64]) {
+    match c {
+        Comparison::GivenName | Comparison::FamilyName | Comparison::FatherName => (
+            &[0.80, 0.08, 0.06, 0.03, 0.03],
+            &[0.01, 0.005, 0.01, 0.04, 0.935],
+        ),
+        Comparison::BirthDate => (
+            &[0.55, 0.05, 0.25, 0.03, 0.07, 0.03, 0.02],
+            &[0.0003, 0.0005, 0.01, 0.015, 0.03, 0.12, 0.8242],
+        ),
+        Comparison::Sex => (&[0.97, 0.03], &[0.5, 0.5]),
+        Comparison::Nationality => (&[0.95, 0.05], &[0.8, 0.2]),
+        Comparison::PassportNo | Comparison::NationalId => {
+            (&[0.85, 0.07, 0.08], &[1e-6, 1e-5, 0.999_989])
+        }
+        Comparison::Phone => (&[0.7, 0.05, 0.25], &[1e-5, 1e-4, 0.999_89]),
+        Comparison::Email => (&[0.8, 0.05, 0.15], &[1e-6, 1e-4, 0.999_899]),
+        Comparison::PlaceOfBirth | Comparison::City => (&[0.85, 0.05, 0.10], &[0.1, 0.02, 0.88]),
+        Comparison::Address => (&[0.6, 0.15, 0.25], &[0.001, 0.01, 0.989]),
+        Comparison::Province => (&[0.9, 0.1], &[0.1, 0.9]),
+        Comparison::Postcode => (&[0.85, 0.15], &[0.05, 0.95]),
+    }
+}
+
+/// Level counts over random pairs.
+#[derive(Clone, Debug)]
+pub(crate) struct LevelCounts(pub(crate) [[u64; 8]; COMPARISONS]);
+
+impl LevelCounts {
+    pub(crate) fn new() -> Self {
+        LevelCounts([[0; 8]; COMPARISONS])
+    }
+
+    pub(crate) fn add(&mut self, p: Pattern) {
+        for c in Comparison::ALL {
+            self.0[c.index()][usize::from(p.level(c))] += 1;
+        }
+    }
+
+    pub(crate) fn merge(&mut self, other: &LevelCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// u per level from random-pair counts, smoothed towards the prior; a level never seen
+/// among `pairs` random pairs is taken as rarer than one in `pairs` but not impossible.
+pub(crate) fn estimate_u(counts: &LevelCounts, config: &Config) -> Table {
+    let mut u = [[0.0; 8]; COMPARISONS];
+    for c in Comparison::ALL {
+        let i = c.index();
+        let (_, pu) = priors(c);
+        let n: u64 = counts.0[i][..pu.len()].iter().sum();
+        let floor = 0.5 / (n as f64 + 1.0);
+        let strength = config.prior_strength * 50.0;
+        for (l, &prior) in pu.iter().enumerate() {
+            let x = (counts.0[i][l] as f64 + strength * prior) / (n as f64 + strength);
+            u[i][l] = x.max(floor.min(prior));
+        }
+        normalise(&mut u[i][..pu.len()]);
+    }
+    u
+}
+
+fn normalise(v: &mut [f64]) {
+    let s: f64 = v.iter().sum();
+    if s > 0.0 {
+        for x in v {
+            *x /= s;
+        }
+    }
+}
+
+/// The result of EM.
+pub(crate) struct Training {
+    /// Its prior is the match probability of two random records.
+    pub(crate) model: Model,
+    /// The share of matches among the candidate pairs.
+    pub(crate) candidate_rate: f64,
+    pub(crate) iterations: u32,
+    pub(crate) converged: bool,
+}
+
+/// EM over the distinct patterns of a sample of candidate pairs (with their counts), u
+/// fixed. `candidates` is how many candidate pairs the sample stands for, `all_pairs` how
+/// many pairs of records there are.
+///
+/// The E step uses the decision's own posterior: the prior of two random records (the
+/// candidates' match rate scaled by candidates over all pairs) with weights from random-pair
+/// u, household discount and conflict caps included. With the candidates' own rate as
+/// prior instead, every pair of namesakes in a name block would look like a match and EM
+/// would learn "same name" rather than "same person".
+pub(crate) fn train(
+    patterns: &[(Pattern, u64)],
+    u: &Table,
+    config: &Config,
+    candidates: f64,
+    all_pairs: f64,
+) -> Training {
+    let mut m = [[0.0; 8]; COMPARISONS];
+    for c in Comparison::ALL {
+        let (pm, _) = priors(c);
+        m[c.index()][..pm.len()].copy_from_slice(pm);
+    }
+    let all_pairs = all_pairs.max(1.0);
+    let scale = (candidates / all_pairs).clamp(0.0, 1.0);
+    // Start from about one matching pair per two records: a person on one or two lists.
+    let mut prior = (1.0 / (2.0 * all_pairs).sqrt()).clamp(1e-12, 0.5);
+    let mut candidate_rate = prior / scale.max(1e-300);
+    let mut model = Model::new(prior, &m, u, config.clone(), TermFrequencies::default());
+    let total: f64 = patterns.iter().map(|(_, n)| *n as f64).sum();
+    if total == 0.0 {
+        return Training {
+            model,
+            candidate_rate: 0.0,
+            iterations: 0,
+            converged: true,
+        };
+    }
+    let mut iterations = 0;
+    let mut converged = false;
+    while iterations < config.em_max_iterations {
+        iterations += 1;
+        let mut num = [[0.0f64; 8]; COMPARISONS];
+        let mut matched = 0.0;
+        for &(p, n) in patterns {
+            let w = Model::probability(model.score(p, [0.0; 3])) * n as f64;
+            matched += w;
+            for c in Comparison::ALL {
+                let l = p.level(c);
+                if l != MISSING {
+                    num[c.index()][usize::from(l)] += w;
+                }
+            }
+        }
+        let mut delta: f64 = 0.0;
+        let mut next = [[0.0; 8]; COMPARISONS];
+        for c in Comparison::ALL {
+            let i = c.index();
+            let (pm, _) = priors(c);
+            let levels = pm.len();
+            let sum: f64 = num[i][..levels].iter().sum();
+            for l in 0..levels {
+                let x = (num[i][l] + config.prior_strength * pm[l]) / (sum + config.prior_strength);
+                next[i][l] = x.max(1e-4);
+            }
+            normalise(&mut next[i][..levels]);
+            for l in 0..levels {
+                delta = delta.max((next[i][l] - m[i][l]).abs());
+            }
+        }
+        candidate_rate = (matched / total).clamp(1e-6, 0.9);
+        let next_prior = (candidate_rate * scale).clamp(1e-12, 0.5);
+        delta = delta.max((next_prior - prior).abs() / prior.max(1e-12) * 0.01);
+        m = next;
+        prior = next_prior;
+        model = Model::new(prior, &m, u, config.clone(), TermFrequencies::default());
+        if delta < config.em_tolerance {
+            converged = true;
+            break;
+        }
+    }
+    Training {
+        model,
+        candidate_rate,
+        iterations,
+        converged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Rng;
+
+    fn pattern(levels: &[(Comparison, u8)]) -> Pattern {
+        let mut p = Pattern::all_missing();
+        for &(c, l) in levels {
+            let shift = 3 * c.index();
+            p.0 = (p.0 & !(7 << shift)) | (u64::from(l) << shift);
+        }
+        p
+    }
+
+    #[test]
+    fn prior_model_decides_obvious_pairs() {
+        let m = Model::default();
+        let same = pattern(&[
+            (Comparison::GivenName, 0),
+            (Comparison::FamilyName, 0),
+            (Comparison::BirthDate, 0),
+            (Comparison::Phone, 0),
+        ]);
+        let siblings = pattern(&[
+            (Comparison::GivenName, DIFFERENT),
+            (Comparison::FamilyName, 0),
+            (Comparison::FatherName, 0),
+            (Comparison::BirthDate, 5),
+            (Comparison::Phone, 0),
+            (Comparison::Address, 0),
+        ]);
+        let twins = pattern(&[
+            (Comparison::GivenName, DIFFERENT),
+            (Comparison::FamilyName, 0),
+            (Comparison::FatherName, 0),
+            (Comparison::BirthDate, 0),
+            (Comparison::Phone, 0),
+            (Comparison::Address, 0),
+        ]);
+        assert_eq!(m.decide(m.score(same, [0.0; 3])), Decision::Match);
+        assert_eq!(m.decide(m.score(siblings, [0.0; 3])), Decision::NonMatch);
+        assert_eq!(m.decide(m.score(twins, [0.0; 3])), Decision::NonMatch);
+        assert!(m.score(twins, [0.0; 3]) - m.prior_weight() < m.config.conflict_threshold);
+    }
+
+    #[test]
+    fn weights_respect_caps() {
+        let m = Model::default();
+        // Different given names are capped where no document agrees.
+        let p = pattern(&[(Comparison::GivenName, DIFFERENT)]);
+        assert!(m.contributions(p, [0.0; 3])[Comparison::GivenName.index()] <= -10.0);
+        let d = &m.comparisons[Comparison::BirthDate.index()];
+        assert!(d.levels[5].weight <= -8.0 && d.levels[6].weight <= -8.0);
+        for c in &m.comparisons {
+            for l in &c.levels {
+                assert!(l.weight.abs() <= 20.0);
+            }
+            assert_eq!(c.levels.len(), c.comparison.levels().len());
+        }
+    }
+
+    #[test]
+    fn em_recovers_m_and_prior_from_a_synthetic_mixture() {
+        // 10% matches agreeing on each of four comparisons with p = 0.9, non-matches with
+        // the u below; EM must find the prior and the m values again.
+        let comps = [
+            Comparison::GivenName,
+            Comparison::FamilyName,
+            Comparison::Phone,
+            Comparison::PassportNo,
+        ];
+        let u_true = [0.05, 0.1, 0.01, 0.001];
+        let mut rng = Rng::new(1);
+        let mut hist: HashMap<Pattern, u64> = HashMap::new();
+        let mut counts = LevelCounts::new();
+        let draw = |rng: &mut Rng, p: f64| (rng.next_u64() as f64 / u64::MAX as f64) < p;
+        for i in 0..200_000 {
+            let is_match = i % 10 == 0;
+            let mut levels = Vec::new();
+            for (k, c) in comps.iter().enumerate() {
+                let agree = draw(&mut rng, if is_match { 0.9 } else { u_true[k] });
+                let l = if agree {
+                    0
+                } else if c.levels().len() == 5 {
+                    DIFFERENT
+                } else {
+                    c.levels().len() as u8 - 1
+                };
+                levels.push((*c, l));
+            }
+            *hist.entry(pattern(&levels)).or_default() += 1;
+        }
+        // u from "random pairs": non-matches only.
+        for _ in 0..200_000 {
+            let mut levels = Vec::new();
+            for (k, c) in comps.iter().enumerate() {
+                let agree = draw(&mut rng, u_true[k]);
+                let l = if agree {
+                    0
+                } else if c.levels().len() == 5 {
+                    DIFFERENT
+                } else {
+                    c.levels().len() as u8 - 1
+                };
+                levels.push((*c, l));
+            }
+            counts.add(pattern(&levels));
+        }
+        let config = Config {
+            given_name_conflict_weight: 0.0,
+            household_discount: 1.0,
+            ..Config::default()
+        };
+        let u = estimate_u(&counts, &config);
+        let mut patterns: Vec<(Pattern, u64)> = hist.into_iter().collect();
+        patterns.sort();
+        let t = train(&patterns, &u, &config, 200_000.0, 200_000.0);
+        assert!(t.converged, "EM converged in {} iterations", t.iterations);
+        assert!(
+            (t.model.prior - 0.1).abs() < 0.01,
+            "prior {}",
+            t.model.prior
+        );
+        for c in comps {
+            let m0 = t.model.comparisons[c.index()].levels[0].m;
+            assert!((m0 - 0.9).abs() < 0.03, "{c}: m = {m0}");
+        }
+    }
+
+    #[test]
+    fn u_is_smoothed_never_zero() {
+        let mut counts = LevelCounts::new();
+        for _ in 0..1000 {
+            counts.add(pattern(&[(Comparison::PassportNo, 2)]));
+        }
+        let u = estimate_u(&counts, &Config::default());
+        let p = &u[Comparison::PassportNo.index()];
+        assert!(p[0] > 0.0 && p[0] < 1e-3);
+        assert!((p[0] + p[1] + p[2] - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,649 @@
+//! The registry's tables: lists (sources), their imports, their rows (sealed, with provenance),
+//! the persons the rows resolve into, look-up keys, decisions and the review queue.
+
+use crate::audit::append;
+use crate::{Result, StorageError, Store, timestamp};
+use drawdown_domain::audit::AuditEvent;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceRecord {
+    pub id: String,
+    pub name: String,
+    /// JSON [["header", "target"], …]: the mapping used last time.
+    pub mapping: String,
+    pub rows_live: i64,
+    pub imports: i64,
+}
+
+/// What is known of a list's rows before an import, to tell added, changed and removed apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowKey {
+    pub id: String,
+    pub record_key: String,
+    pub content_key: String,
+    pub removed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSourceRow {
+    pub id: String,
+    pub record_key: String,
+    pub content_key: String,
+    pub row_number: i64,
+    pub sealed: Vec<u8>,
+}
+
+/// One import, as it will be recorded.
+#[derive(Clone, Debug)]
+pub struct ImportWrite {
+    pub import_id: String,
+    pub source_id: String,
+    pub source_name: String,
+    pub mapping: String,
+    pub file_name: String,
+    pub format: String,
+    pub encoding: String,
+    pub rows_read: i64,
+    pub rows_rejected: i64,
+    pub added: Vec<NewSourceRow>,
+    /// Rows whose content changed: same id, new content.
+    pub changed: Vec<NewSourceRow>,
+    /// Ids of rows seen again unchanged (or seen again after a removal).
+    pub unchanged: Vec<(String, i64)>,
+    /// Ids of rows the new version of the list no longer has.
+    pub removed: Vec<String>,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportRecord {
+    pub id: String,
+    pub source_name: String,
+    pub file_name: String,
+    pub format: String,
+    pub encoding: String,
+    pub rows_read: i64,
+    pub rows_rejected: i64,
+    pub added: i64,
+    pub changed: i64,
+    pub unchanged: i64,
+    pub removed: i64,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A live row of a list, with its provenance.
+#[derive(Clone, Debug)]
+pub struct SourceRow {
+    pub id: String,
+    pub source_name: String,
+    pub row_number: i64,
+    pub first_import: String,
+    pub last_import: String,
+    pub last_file: String,
+    pub person_id: Option<String>,
+    pub sealed: Vec<u8>,
+}
+
+/// A person as a resolution run writes it.
+#[derive(Clone, Debug)]
+pub struct ResolvedPerson {
+    pub id: String,
+    pub category: String,
+    pub priority: i64,
+    pub priority_rule: String,
+    pub status: String,
+    pub household_id: Option<String>,
+    pub lap_infant: bool,
+    pub sealed: Vec<u8>,
+    pub name_index: String,
+    pub rows: Vec<String>,
+    pub search_keys: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResolutionWrite {
+    pub run_id: String,
+    pub persons: Vec<ResolvedPerson>,
+    pub households: Vec<(String, Option<String>)>,
+    pub review: Vec<(String, String, f64)>,
+    pub model: String,
+    pub rows_total: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub row_a: String,
+    pub row_b: String,
+    pub decision: String,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// Orders a pair so that (a, b) and (b, a) are one key.
+pub fn pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+fn source_row(r: &AnyRow) -> Result<SourceRow> {
+    Ok(SourceRow {
+        id: r.try_get("id")?,
+        source_name: r.try_get("source_name")?,
+        row_number: r.try_get("row_number")?,
+        first_import: r.try_get("first_import")?,
+        last_import: r.try_get("last_import")?,
+        last_file: r.try_get("last_file")?,
+        person_id: r.try_get("person_id")?,
+        sealed: r.try_get("sealed")?,
+    })
+}
+
+macro_rules! select_rows {
+    ($rest:literal) => {
+        concat!(
+            "SELECT r.id, s.name AS source_name, r.row_number, r.first_import, r.last_import, \
+             i.file_name AS last_file, r.person_id, r.sealed \
+             FROM source_rows r JOIN sources s ON s.id = r.source_id JOIN imports i ON i.id = r.last_import ",
+            $rest
+        )
+    };
+}
+
+impl Store {
+    pub async fn source_by_name(&self, name: &str) -> Result<Option<SourceRecord>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.name, s.mapping, \
+             (SELECT count(*) FROM source_rows r WHERE r.source_id = s.id AND r.removed_in IS NULL) AS rows_live, \
+             (SELECT count(*) FROM imports i WHERE i.source_id = s.id) AS imports \
+             FROM sources s WHERE s.name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SourceRecord {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                mapping: r.try_get("mapping")?,
+                rows_live: r.try_get("rows_live")?,
+                imports: r.try_get("imports")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.mapping, \
+             (SELECT count(*) FROM source_rows r WHERE r.source_id = s.id AND r.removed_in IS NULL) AS rows_live, \
+             (SELECT count(*) FROM imports i WHERE i.source_id = s.id) AS imports \
+             FROM sources s ORDER BY s.name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SourceRecord {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    mapping: r.try_get("mapping")?,
+                    rows_live: r.try_get("rows_live")?,
+                    imports: r.try_get("imports")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The keys of every row a list has had (live or removed).
+    pub async fn row_keys(&self, source_id: &str) -> Result<Vec<RowKey>> {
+        let rows = sqlx::query(
+            "SELECT id, record_key, content_key, removed_in FROM source_rows WHERE source_id = $1",
+        )
+        .bind(source_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RowKey {
+                    id: r.try_get("id")?,
+                    record_key: r.try_get("record_key")?,
+                    content_key: r.try_get("content_key")?,
+                    removed: r.try_get::<Option<String>, _>("removed_in")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Writes one import whole, or nothing.
+    pub async fn commit_import(
+        &self,
+        w: &ImportWrite,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query("UPDATE sources SET mapping = $1, updated_at = $2 WHERE id = $3")
+            .bind(&w.mapping)
+            .bind(&ts)
+            .bind(&w.source_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+                .bind(&w.source_id)
+                .bind(&w.source_name)
+                .bind(&w.mapping)
+                .bind(&ts)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
+             added, changed, unchanged, removed, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&w.import_id)
+        .bind(&w.source_id)
+        .bind(&w.file_name)
+        .bind(&w.format)
+        .bind(&w.encoding)
+        .bind(w.rows_read)
+        .bind(w.rows_rejected)
+        .bind(w.added.len() as i64)
+        .bind(w.changed.len() as i64)
+        .bind(w.unchanged.len() as i64)
+        .bind(w.removed.len() as i64)
+        .bind(&w.created_by)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        for r in &w.added {
+            sqlx::query(
+                "INSERT INTO source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+            )
+            .bind(&r.id)
+            .bind(&w.source_id)
+            .bind(&r.record_key)
+            .bind(&r.content_key)
+            .bind(r.row_number)
+            .bind(&w.import_id)
+            .bind(&r.sealed)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match StorageError::from(e) {
+                StorageError::Conflict(_) => StorageError::Conflict(format!("row {} repeats a record already in this import", r.row_number)),
+                other => other,
+            })?;
+        }
+        for r in &w.changed {
+            sqlx::query(
+                "UPDATE source_rows SET content_key = $1, row_number = $2, last_import = $3, sealed = $4, removed_in = NULL WHERE id = $5",
+            )
+            .bind(&r.content_key)
+            .bind(r.row_number)
+            .bind(&w.import_id)
+            .bind(&r.sealed)
+            .bind(&r.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (id, row_number) in &w.unchanged {
+            sqlx::query("UPDATE source_rows SET last_import = $1, row_number = $2, removed_in = NULL WHERE id = $3")
+                .bind(&w.import_id)
+                .bind(row_number)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for id in &w.removed {
+            sqlx::query("UPDATE source_rows SET removed_in = $1 WHERE id = $2")
+                .bind(&w.import_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn imports(&self, limit: i64) -> Result<Vec<ImportRecord>> {
+        let rows = sqlx::query(
+            "SELECT i.id, s.name AS source_name, i.file_name, i.format, i.encoding, i.rows_read, i.rows_rejected, \
+             i.added, i.changed, i.unchanged, i.removed, i.created_by, i.created_at \
+             FROM imports i JOIN sources s ON s.id = i.source_id ORDER BY i.created_at DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ImportRecord {
+                    id: r.try_get("id")?,
+                    source_name: r.try_get("source_name")?,
+                    file_name: r.try_get("file_name")?,
+                    format: r.try_get("format")?,
+                    encoding: r.try_get("encoding")?,
+                    rows_read: r.try_get("rows_read")?,
+                    rows_rejected: r.try_get("rows_rejected")?,
+                    added: r.try_get("added")?,
+                    changed: r.try_get("changed")?,
+                    unchanged: r.try_get("unchanged")?,
+                    removed: r.try_get("removed")?,
+                    created_by: r.try_get("created_by")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every live row of every list, for a resolution run.
+    pub async fn live_rows(&self) -> Result<Vec<SourceRow>> {
+        let rows = sqlx::query(select_rows!("WHERE r.removed_in IS NULL ORDER BY r.id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    /// The rows behind one person.
+    pub async fn rows_of_person(&self, person_id: &str) -> Result<Vec<SourceRow>> {
+        let rows = sqlx::query(select_rows!(
+            "WHERE r.person_id = $1 AND r.removed_in IS NULL ORDER BY s.name, r.row_number"
+        ))
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    pub async fn rows_by_id(&self, a: &str, b: &str) -> Result<Vec<SourceRow>> {
+        let rows = sqlx::query(select_rows!("WHERE r.id IN ($1, $2)"))
+            .bind(a)
+            .bind(b)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source_row).collect()
+    }
+
+    pub async fn decisions(&self) -> Result<Vec<Decision>> {
+        let rows = sqlx::query(
+            "SELECT row_a, row_b, decision, decided_by, decided_at FROM match_decisions",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Decision {
+                    row_a: r.try_get(0)?,
+                    row_b: r.try_get(1)?,
+                    decision: r.try_get(2)?,
+                    decided_by: r.try_get(3)?,
+                    decided_at: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a person's decision on a pair (replacing an earlier one) and takes the pair
+    /// off the review queue.
+    pub async fn decide_pair(
+        &self,
+        a: &str,
+        b: &str,
+        decision: &str,
+        by: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let (a, b) = pair(a, b);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM match_decisions WHERE row_a = $1 AND row_b = $2")
+            .bind(&a)
+            .bind(&b)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO match_decisions (row_a, row_b, decision, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&a)
+            .bind(&b)
+            .bind(decision)
+            .bind(by)
+            .bind(timestamp(now))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM review_pairs WHERE row_a = $1 AND row_b = $2")
+            .bind(&a)
+            .bind(&b)
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The review queue, most uncertain first (scores nearest the middle of the band first is
+    /// the engine's business; here: highest score first).
+    pub async fn review_queue(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(String, String, f64)>> {
+        let rows = sqlx::query("SELECT row_a, row_b, score FROM review_pairs ORDER BY score DESC, row_a, row_b LIMIT $1 OFFSET $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    pub async fn review_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM review_pairs")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Replaces the registry's persons with a resolution run's, in one transaction. Persons are
+    /// upserted (ids are kept stable by the caller); persons no row points to any more go.
+    pub async fn apply_resolution(
+        &self,
+        w: &ResolutionWrite,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM search_keys")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM review_pairs")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM households")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE source_rows SET person_id = NULL")
+            .execute(&mut *tx)
+            .await?;
+        // Persons keep their ids (the caller keeps them stable) and what people decided about
+        // them (priority overrides); persons no row points to any more go.
+        let existing: std::collections::HashSet<String> =
+            sqlx::query_scalar("SELECT id FROM persons")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect();
+        let kept: std::collections::HashSet<&str> =
+            w.persons.iter().map(|p| p.id.as_str()).collect();
+        for id in existing.iter().filter(|id| !kept.contains(id.as_str())) {
+            sqlx::query("DELETE FROM persons WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for p in &w.persons {
+            let q = if existing.contains(&p.id) {
+                "UPDATE persons SET category = $2, priority = $3, sealed = $4, name_index = $5, updated_at = $6,                  household_id = $7, priority_rule = $8, status = $9, lap_infant = $10 WHERE id = $1"
+            } else {
+                "INSERT INTO persons (id, category, priority, site_code, sealed, name_index, created_at, updated_at, \
+                 household_id, priority_rule, status, lap_infant) \
+                 VALUES ($1, $2, $3, NULL, $4, $5, $6, $6, $7, $8, $9, $10)"
+            };
+            sqlx::query(q)
+                .bind(&p.id)
+                .bind(&p.category)
+                .bind(p.priority)
+                .bind(&p.sealed)
+                .bind(&p.name_index)
+                .bind(&ts)
+                .bind(p.household_id.as_deref())
+                .bind(&p.priority_rule)
+                .bind(&p.status)
+                .bind(i64::from(p.lap_infant))
+                .execute(&mut *tx)
+                .await?;
+            for r in &p.rows {
+                sqlx::query("UPDATE source_rows SET person_id = $1 WHERE id = $2")
+                    .bind(&p.id)
+                    .bind(r)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (kind, key) in &p.search_keys {
+                sqlx::query("INSERT INTO search_keys (person_id, kind, key) VALUES ($1, $2, $3)")
+                    .bind(&p.id)
+                    .bind(kind)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for (id, head) in &w.households {
+            sqlx::query("INSERT INTO households (id, head_person_id, confirmed, created_at, updated_at) VALUES ($1, $2, 0, $3, $3)")
+                .bind(id)
+                .bind(head.as_deref())
+                .bind(&ts)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (a, b, score) in &w.review {
+            let (a, b) = pair(a, b);
+            sqlx::query("INSERT INTO review_pairs (row_a, row_b, score, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(a)
+                .bind(b)
+                .bind(score)
+                .bind(&ts)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO resolution_runs (id, rows_total, persons, review_pairs, model, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&w.run_id)
+        .bind(w.rows_total)
+        .bind(w.persons.len() as i64)
+        .bind(w.review.len() as i64)
+        .bind(&w.model)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A person made at once for rows just added by hand (the next resolution run may merge
+    /// them with others).
+    pub async fn add_resolved_person(
+        &self,
+        p: &ResolvedPerson,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO persons (id, category, priority, site_code, sealed, name_index, created_at, updated_at, \
+             household_id, priority_rule, status, lap_infant) VALUES ($1, $2, $3, NULL, $4, $5, $6, $6, $7, $8, $9, $10)",
+        )
+        .bind(&p.id)
+        .bind(&p.category)
+        .bind(p.priority)
+        .bind(&p.sealed)
+        .bind(&p.name_index)
+        .bind(&ts)
+        .bind(p.household_id.as_deref())
+        .bind(&p.priority_rule)
+        .bind(&p.status)
+        .bind(i64::from(p.lap_infant))
+        .execute(&mut *tx)
+        .await?;
+        for r in &p.rows {
+            sqlx::query("UPDATE source_rows SET person_id = $1 WHERE id = $2")
+                .bind(&p.id)
+                .bind(r)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (kind, key) in &p.search_keys {
+            sqlx::query("INSERT INTO search_keys (person_id, kind, key) VALUES ($1, $2, $3)")
+                .bind(&p.id)
+                .bind(kind)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The model of the latest resolution run.
+    pub async fn latest_model(&self) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT model FROM resolution_runs ORDER BY created_at DESC LIMIT 1",
+            )
+            .fetch_optional(&self.pool)
+            .await?,
+        )
+    }
+
+    /// Persons having every one of `keys` (blind-indexed search keys), best first.
+    pub async fn persons_with_keys(&self, keys: &[String], limit: i64) -> Result<Vec<String>> {
+        if keys.is_empty() {
+            return Ok(vec![]);
+        }
+        // Candidates from the rarest key, then checked against the others.
+        let mut best: Option<Vec<String>> = None;
+        for k in keys {
+            let ids: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT person_id FROM search_keys WHERE key = $1")
+                    .bind(k)
+                    .fetch_all(&self.pool)
+                    .await?;
+            best = Some(match best {
+                None => ids,
+                Some(prev) => {
+                    let set: std::collections::HashSet<String> = ids.into_iter().collect();
+                    prev.into_iter().filter(|id| set.contains(id)).collect()
+                }
+            });
+            if best.as_ref().is_some_and(Vec::is_empty) {
+                break;
+            }
+        }
+        let mut out = best.unwrap_or_default();
+        out.truncate(limit.max(0) as usize);
+        Ok(out)
+    }
+}
