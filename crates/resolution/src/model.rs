@@ -300,7 +300,11 @@ impl Model {
             if l == MISSING {
                 continue;
             }
-            let w = self.weights[c.index()][usize::from(l)];
+            let mut w = self.weights[c.index()][usize::from(l)];
+            if c == Comparison::GivenName && l == DIFFERENT {
+                // Discounted means no document agrees: the conflict cap applies.
+                w = w.min(self.config.given_name_conflict_weight);
+            }
             s += if c.shared_by_siblings() {
                 w.min(0.0)
             } else {

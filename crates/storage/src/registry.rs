@@ -618,6 +618,17 @@ impl Store {
         )
     }
 
+    /// A person's look-up keys (blind indexes), by kind.
+    pub async fn search_keys_of(&self, person_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT kind, key FROM search_keys WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// Persons having every one of `keys` (blind-indexed search keys), best first.
     pub async fn persons_with_keys(&self, keys: &[String], limit: i64) -> Result<Vec<String>> {
         if keys.is_empty() {

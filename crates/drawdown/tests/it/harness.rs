@@ -496,6 +496,25 @@ impl Server {
         self.post_form(path, Auth::Session(s), &all).await
     }
 
+    /// A multipart upload as the page's form sends it (the CSRF token in the action URL).
+    pub async fn upload(
+        &self,
+        path: &str,
+        s: &Session,
+        csrf: bool,
+        form: reqwest::multipart::Form,
+    ) -> Resp {
+        let url = if csrf {
+            format!("{}?_csrf={}", self.url(path), s.csrf)
+        } else {
+            self.url(path)
+        };
+        let rb = self
+            .apply(self.client.post(url), Auth::Session(s))
+            .multipart(form);
+        self.send(rb).await
+    }
+
     /// A JSON POST; with a session, `csrf` adds the X-CSRF-Token header.
     pub async fn post_json(&self, path: &str, auth: Auth<'_>, body: &Value, csrf: bool) -> Resp {
         let mut rb = self

@@ -16,5 +16,6 @@ mod cli;
 mod durability;
 mod openapi;
 mod postgres;
+mod registry;
 mod vault;
 mod wipe;

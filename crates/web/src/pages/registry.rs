@@ -404,6 +404,7 @@ struct PersonPage {
     priority_rule: String,
     overridden: bool,
     household: Vec<MemberView>,
+    suggested: Vec<MemberView>,
     rows: Vec<RowView>,
     can_manage: bool,
 }
@@ -476,6 +477,45 @@ pub async fn person(
             });
         }
     }
+    // Suggestions: people who share a phone and a name with this person, not yet in their
+    // household. A person decides; the lists' household columns are the only automatic link.
+    let keys = state.store.search_keys_of(&id).await?;
+    let names: std::collections::HashSet<&str> = keys
+        .iter()
+        .filter(|(k, _)| k == "name")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let mut suggested: Vec<MemberView> = Vec::new();
+    for (_, phone) in keys.iter().filter(|(k, _)| k == "phone") {
+        for other in state
+            .store
+            .persons_with_keys(std::slice::from_ref(phone), 50)
+            .await?
+        {
+            if other == id
+                || household.iter().any(|m| m.id == other)
+                || suggested.iter().any(|m| m.id == other)
+            {
+                continue;
+            }
+            let shares_name = state
+                .store
+                .search_keys_of(&other)
+                .await?
+                .iter()
+                .any(|(k, v)| k == "name" && names.contains(v.as_str()));
+            if let (true, Some(p)) = (shares_name, state.store.person(&other).await?) {
+                let d = open_person(&vault, &p)?;
+                suggested.push(MemberView {
+                    id: p.id,
+                    name: d.full_name(),
+                    born: d.birth_date,
+                    lap_infant: p.lap_infant,
+                    is_self: false,
+                });
+            }
+        }
+    }
     let ev = AuditEvent::new(
         user.actor(),
         "people.view",
@@ -500,6 +540,7 @@ pub async fn person(
         overridden: p.priority_override.is_some(),
         details,
         household,
+        suggested,
         rows,
         can_manage: user.can(Permission::ManagePeople),
         id,

@@ -155,7 +155,16 @@ pub async fn plan_import(
             .and_then(|s| remembered(&table.headers, &s.mapping)),
     ) {
         (Some(m), _) => (m, "as you corrected it"),
-        (None, Some(m)) => (m, "remembered for this list"),
+        (None, Some(m)) => {
+            // Columns the list did not have before get the suggestion, if its field is free.
+            let mut merged = m;
+            for (i, s) in suggested.columns.iter().enumerate() {
+                if merged[i].is_none() && s.is_some() && !merged.contains(s) {
+                    merged[i] = *s;
+                }
+            }
+            (merged, "remembered for this list")
+        }
         (None, None) => (suggested.columns.clone(), "suggested from the headers"),
     };
     if columns.len() != table.headers.len() {

@@ -1,0 +1,302 @@
+//! The registry (issue 3): lists imported from files, resolved into persons, searched by any
+//! spelling, merged and split by hand.
+
+use crate::harness::*;
+use std::time::Duration;
+
+/// One person on two lists, spelled differently, in Dari headers and in English ones.
+const PARTNER: &str = "شماره ثبت,نام,تخلص,نام پدر,تاریخ تولد,شماره تلفن,ولایت\n\
+p-1,Mohammad Rahim,Karimzada,Abdul Ghafoor,1984-03-12,0799 555 101,Kabul\n\
+p-2,Freshta,Karimzada,Mohammad Rahim,2019-06-01,0799 555 101,Kabul\n\
+p-3,Zarlasht,Qadiri,Ghulam Haidar,1990,+93 788 111 222,Herat\n";
+
+const CONSULAR: &str = "case id,First name,Surname,Father's name,DOB,Mobile,Province\n\
+c-9,Muhammad Rahim,Karimzade,Abdulghafur,12/03/1984,+93799555101,Kabul\n";
+
+async fn wait_for_job(s: &Server, reg: &Session, location: &str) -> String {
+    for _ in 0..600 {
+        let page = s.get(location, Auth::Session(reg)).await.text();
+        if !page.contains("http-equiv=\"refresh\"") {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the job at {location} did not finish");
+}
+
+#[tokio::test]
+async fn lists_import_idempotently_and_resolve_across_spellings() {
+    let dir = TempDir::new("registry");
+    let mut s = Server::demo_small_in(&dir.path).await;
+    s.stop();
+    let db = sqlite_url(&s.db_path());
+    let key = s.key_path();
+    let key = key.to_string_lossy();
+    let partner = dir.join("partner.csv");
+    std::fs::write(&partner, PARTNER).unwrap();
+    let consular = dir.join("consular.csv");
+    std::fs::write(&consular, CONSULAR).unwrap();
+    let import = |file: &std::path::Path, source: &str, extra: &[&str]| {
+        let file = file.to_string_lossy().into_owned();
+        let mut args = vec![
+            "import",
+            "--db",
+            &db,
+            "--key-file",
+            &key,
+            "--source",
+            source,
+        ];
+        args.extend_from_slice(extra);
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push(file);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        drawdown(&refs, &[])
+    };
+
+    // A dry run shows the mapping and the changes, and writes nothing.
+    let r = import(&partner, "Partner X", &["--dry-run"]);
+    r.assert_ok();
+    assert!(
+        r.stdout
+            .contains("3 added, 0 changed, 0 unchanged, 0 removed"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("→ family_name"),
+        "the Dari header تخلص maps to family_name: {}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("Dry run: nothing was written"),
+        "{}",
+        r.stdout
+    );
+    let r = import(&partner, "Partner X", &["--dry-run"]);
+    assert!(
+        r.stdout.contains("3 added"),
+        "the dry run wrote nothing: {}",
+        r.stdout
+    );
+
+    // The real import, then the same file again: nothing changes.
+    import(&partner, "Partner X", &[]).assert_ok();
+    let r = import(&partner, "Partner X", &[]);
+    r.assert_ok();
+    assert!(
+        r.stdout
+            .contains("0 added, 0 changed, 3 unchanged, 0 removed"),
+        "{}",
+        r.stdout
+    );
+    import(&consular, "Consular", &[]).assert_ok();
+
+    // A newer version of the list: one row changed, one gone.
+    let newer = dir.join("partner-v2.csv");
+    std::fs::write(
+        &newer,
+        PARTNER
+            .replace("0799 555 101,Kabul\np-3", "0799 555 101,Kabul\np-3")
+            .replace("1990,+93 788 111 222", "1991,+93 788 111 222")
+            .replace(
+                "p-2,Freshta,Karimzada,Mohammad Rahim,2019-06-01,0799 555 101,Kabul\n",
+                "",
+            ),
+    )
+    .unwrap();
+    let r = import(&newer, "Partner X", &[]);
+    r.assert_ok();
+    assert!(
+        r.stdout
+            .contains("0 added, 1 changed, 1 unchanged, 1 removed"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(&newer, PARTNER).unwrap();
+    let r = import(&newer, "Partner X", &[]);
+    assert!(
+        r.stdout
+            .contains("0 added, 1 changed, 2 unchanged, 0 removed"),
+        "the row comes back: {}",
+        r.stdout
+    );
+    // A list without ids ("شماره" is a serial number, renumbered on every export): rows are
+    // known by their content, so a changed row is one removed and one added.
+    let serial = dir.join("serial.csv");
+    std::fs::write(
+        &serial,
+        "شماره,نام,تخلص
+1,Ahmad,Wardak
+2,Laila,Popal
+",
+    )
+    .unwrap();
+    import(&serial, "Serial", &[]).assert_ok();
+    std::fs::write(
+        &serial,
+        "شماره,نام,تخلص
+1,Laila,Popal
+2,Ahmad,Wardakk
+",
+    )
+    .unwrap();
+    let r = import(&serial, "Serial", &[]);
+    assert!(
+        r.stdout
+            .contains("1 added, 0 changed, 1 unchanged, 1 removed"),
+        "{}",
+        r.stdout
+    );
+
+    // A broken file: a clear error naming the line, and nothing written.
+    let ragged = dir.join("ragged.csv");
+    std::fs::write(&ragged, "id,name,surname\n1,Ahmad,Wardak\n2,Laila\n").unwrap();
+    let r = import(&ragged, "Ragged", &[]);
+    assert!(!r.ok());
+    assert!(r.stderr.contains("line 3"), "{}", r.stderr);
+    let audit = drawdown(&["audit", "verify", "--db", &db], &[]);
+    audit.assert_ok();
+
+    // The server: one person behind both spellings, found by a third spelling.
+    let s = Server::serve(&dir.path, &db, Some(&s.key_path())).await;
+    let reg = s.login("registrar").await;
+    let j = s
+        .get(
+            "/api/v1/people?q=Mohamed%20Rahim%20Karimzadah",
+            Auth::Session(&reg),
+        )
+        .await
+        .json();
+    assert_eq!(j["total"], 1, "{j}");
+    let id = j["people"][0]["id"].as_str().unwrap().to_string();
+    let page = s.get(&format!("/people/{id}"), Auth::Session(&reg)).await;
+    page.expect(200, "the person page");
+    let html = page.text();
+    assert!(
+        html.contains("Partner X") && html.contains("Consular"),
+        "both lists behind the person"
+    );
+    assert!(
+        html.contains("Perhaps the same household") && html.contains("Freshta"),
+        "a household suggested from the shared phone and family name: {}",
+        truncate(&html, 3000)
+    );
+    // A phone in another format finds them too.
+    let j = s
+        .get("/api/v1/people?q=%2B93799555101", Auth::Session(&reg))
+        .await
+        .json();
+    assert!(
+        j["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id.as_str()),
+        "{j}"
+    );
+    // The list filter.
+    let j = s
+        .get("/api/v1/people?source=Consular", Auth::Session(&reg))
+        .await
+        .json();
+    assert_eq!(j["total"], 1, "{j}");
+
+    // Split the consular row out by hand: two people, on the record.
+    let row = {
+        let at = html.find("name=\"row\" value=\"").expect("a split form");
+        html[at + 18..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>()
+    };
+    let r = s
+        .submit(&format!("/people/{id}/split"), &reg, &[("row", &row)])
+        .await;
+    r.expect(303, "split");
+    wait_for_job(&s, &reg, &r.location().unwrap()).await;
+    let j = s
+        .get(
+            "/api/v1/people?q=Mohamed%20Rahim%20Karimzadah",
+            Auth::Session(&reg),
+        )
+        .await
+        .json();
+    assert_eq!(j["total"], 2, "after the split: {j}");
+    let admin = s.login("admin").await;
+    let j = s
+        .get(
+            "/api/v1/audit?action=registry.unmerge",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    assert!(!j["entries"].as_array().unwrap().is_empty(), "{j}");
+}
+
+#[tokio::test]
+async fn the_web_import_checks_first_then_commits_with_progress() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    let form = || {
+        reqwest::multipart::Form::new()
+            .text("source", "Partner Web")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(PARTNER.as_bytes().to_vec())
+                    .file_name("partner.csv"),
+            )
+    };
+    // Without the token in the action: refused, nothing staged.
+    s.upload("/people/import", &reg, false, form())
+        .await
+        .expect(400, "upload without CSRF");
+    let r = s.upload("/people/import", &reg, true, form()).await;
+    r.expect(200, "the dry run");
+    let html = r.text();
+    assert!(
+        html.contains("Check the import") && html.contains("partner.csv"),
+        "{}",
+        truncate(&html, 2000)
+    );
+    let at = html
+        .find("action=\"/people/import/")
+        .expect("the commit form");
+    let token: String = html[at + 23..].chars().take_while(|c| *c != '"').collect();
+    // A viewer cannot commit someone's upload.
+    let viewer = s.login("viewer").await;
+    s.submit(
+        &format!("/people/import/{token}"),
+        &viewer,
+        &[("action", "commit")],
+    )
+    .await
+    .expect(403, "viewer");
+    let r = s
+        .submit(
+            &format!("/people/import/{token}"),
+            &reg,
+            &[("action", "commit")],
+        )
+        .await;
+    r.expect(303, "commit");
+    let done = wait_for_job(&s, &reg, &r.location().unwrap()).await;
+    assert!(
+        done.contains("Partner Web imported"),
+        "{}",
+        truncate(&done, 2000)
+    );
+    // The token is spent.
+    s.submit(
+        &format!("/people/import/{token}"),
+        &reg,
+        &[("action", "commit")],
+    )
+    .await
+    .expect(400, "a spent upload");
+    let j = s
+        .get("/api/v1/people?source=Partner%20Web", Auth::Session(&reg))
+        .await
+        .json();
+    assert_eq!(j["total"], 3, "{j}");
+}
