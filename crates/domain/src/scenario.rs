@@ -145,9 +145,18 @@ mod tests {
         assert_eq!(s, generate());
         // One user per role, and two wipe authorities for the two-person rule.
         for r in Role::ALL {
-            assert!(s.users.iter().any(|u| u.roles.contains(r)), "no demo user for {r}");
+            assert!(
+                s.users.iter().any(|u| u.roles.contains(r)),
+                "no demo user for {r}"
+            );
         }
-        assert_eq!(s.users.iter().filter(|u| u.roles.contains(Role::Wipe)).count(), 2);
+        assert_eq!(
+            s.users
+                .iter()
+                .filter(|u| u.roles.contains(Role::Wipe))
+                .count(),
+            2
+        );
         assert!(s.sites.iter().any(|x| x.kind == SiteKind::SafeHaven));
     }
 }

@@ -117,7 +117,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
 
 /// The reference scenario's lists as the post would receive them: CSV files with their own
 /// record ids, a category the list implies, and a case number where the list has families.
-fn demo_lists(people: usize) -> Vec<(&'static str, Vec<u8>, usize)> {
+pub(crate) fn demo_lists(people: usize) -> Vec<(&'static str, Vec<u8>, usize)> {
     let rows = drawdown_domain::lists::generate_lists(scenario::DEFAULT_SEED, people);
     let names = [
         ("hr_staff", "HR staff"),

@@ -2,6 +2,7 @@
 //! and this command line.
 
 mod bench;
+mod bench_registry;
 mod bench_resolve;
 mod console;
 mod demo;
@@ -232,6 +233,16 @@ enum BenchCommand {
         #[arg(long)]
         febrl: bool,
     },
+    /// The registry on SQLite at the reference scale: import ~180,000 rows from six lists,
+    /// resolve them, then time searches of the people list.
+    Registry {
+        /// Generated people (the reference scenario: 125,000).
+        #[arg(long, default_value_t = 125_000)]
+        people: usize,
+        /// People whose name, phone and document are searched for.
+        #[arg(long, default_value_t = 200)]
+        searches: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -239,7 +250,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DRAWDOWN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=error")),
         )
         .with_target(false)
         .init();
@@ -349,6 +360,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             registry_cli::import(&db.db, &file, &source, key_file.as_deref(), &maps, dry_run).await
         }
+        Command::Bench {
+            command: BenchCommand::Registry { people, searches },
+        } => bench_registry::run(people, searches).await,
         Command::Bench { .. } | Command::Resolve { .. } => Ok(()),
     }
 }

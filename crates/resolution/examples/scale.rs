@@ -1,8 +1,11 @@
 //! Resolves generated lists at scale and prints time, quality and the run's statistics;
 //! index look-ups are timed on records held out of the run.
 //!
-//! `cargo run -p drawdown-resolution --release --example scale -- 700000`
-//! (persons; about 1.6 records each). Peak memory: run it under `/usr/bin/time -v`.
+//! `cargo run -p drawdown-resolution --release --example scale -- 610000`
+//! (persons; about 1.64 records each, so 1,000,000 records). Peak memory: run it under
+//! `/usr/bin/time -v`. Environment: `MATCH`, `WINDOW`, `MAX_BLOCK` override the config;
+//! `SKIP_RECALL` skips the blocking-recall pass, `BLOCKING_ONLY` stops after it;
+//! `SHOW_FALSE` / `SHOW_MISSED` explain some false and missed pairs.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -160,7 +163,6 @@ fn main() {
         pct(0.99),
         times[times.len() - 1]
     );
-    let _ = (Field::FullName, RawRecord::default());
 }
 
 /// User and system time of this process so far, from /proc (Linux).

@@ -1,4 +1,4 @@
-//! Blocking: which pairs are compared at all. Ten keys, so that a typo, a missing date or a
+//! Blocking: which pairs are compared at all. Thirteen keys, so that a typo, a missing date or a
 //! swapped name in one field does not hide a pair; each pair is compared once, under the
 //! first key that brings it together. Blocks larger than the cap are sorted and compared in
 //! a sliding window, and the pairs this leaves out are counted.
@@ -122,15 +122,18 @@ pub(crate) fn keys_of(r: &Rec, arena: &[u8], names: &NameView) -> [u32; KEYS] {
     // finds records whose given name was misspelt, replaced or left out.
     if r.dob.is_full() {
         let date = [year, u64::from(r.dob.month), u64::from(r.dob.day)];
-        let surname = family.or(if family.is_none() && given.is_some() { None } else { given });
-        if let Some(f) = surname {
+        // A single name may be the family name.
+        if let Some(f) = family.or(given) {
             k[FAMILY_DATE] = h(FAMILY_DATE, &[f.skeleton, date[0], date[1], date[2]]);
         }
         if r.postcode != 0 {
             k[DATE_POSTCODE] = h(DATE_POSTCODE, &[r.postcode, date[0], date[1], date[2]]);
         }
         if let Some(p) = [r.city, r.province].into_iter().find(|&p| p != NONE) {
-            k[DATE_PLACE] = h(DATE_PLACE, &[names.info(p).skeleton, date[0], date[1], date[2]]);
+            k[DATE_PLACE] = h(
+                DATE_PLACE,
+                &[names.info(p).skeleton, date[0], date[1], date[2]],
+            );
         }
     }
     k
@@ -214,11 +217,7 @@ impl Blocking {
                     })
                 })
                 .collect();
-            let mut all: Vec<KindBlocks> = handles
-                .into_iter()
-                .filter_map(|h| h.join().ok())
-                .flatten()
-                .collect();
+            let mut all: Vec<KindBlocks> = handles.into_iter().flat_map(crate::join_one).collect();
             all.sort_by_key(|k| k.kind);
             all
         });
@@ -354,7 +353,7 @@ impl Blocking {
                     })
                 })
                 .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            crate::join_all(handles)
         })
     }
 }

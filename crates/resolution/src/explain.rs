@@ -76,7 +76,7 @@ pub fn explain(a: &RawRecord, b: &RawRecord, model: &Model) -> Explanation {
     if outcome.swapped {
         notes.push("given and family names match once swapped".to_string());
     }
-    if Model::discounts(outcome.pattern) {
+    if model.discounts(outcome.pattern) {
         notes.push(format!(
             "the given names differ: facts siblings may share count only {:.0}% of their weight, together at most {:.0}",
             model.config.household_discount * 100.0,
@@ -151,7 +151,7 @@ pub fn explain(a: &RawRecord, b: &RawRecord, model: &Model) -> Explanation {
             });
         }
         if level != MISSING && weight > 0.0 {
-            if c.shared_by_siblings() && Model::discounts(outcome.pattern) {
+            if c.shared_by_siblings() && model.discounts(outcome.pattern) {
                 note.push("household fact, discounted".to_string());
             } else if c.household() && household_capped {
                 note.push("household facts together capped".to_string());

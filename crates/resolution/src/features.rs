@@ -299,8 +299,7 @@ pub(crate) fn prepare(records: &[RawRecord], threads: usize) -> Prepared {
                 })
             })
             .collect();
-        // A panicking worker is a bug; its records are lost rather than the process.
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        crate::join_all(handles)
     });
     if parts.is_empty() {
         return Prepared::default();

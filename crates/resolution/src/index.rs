@@ -101,7 +101,14 @@ impl Index {
                 v.into_iter().map(|e| e.3).collect()
             })
             .collect();
-        let mut next = resolution.cluster_count as u32;
+        // Tolerate a resolution that is not this one's: ids past its count get room too.
+        let mut next = resolution
+            .cluster_of
+            .iter()
+            .map(|&c| c.saturating_add(1))
+            .max()
+            .unwrap_or(0)
+            .max(resolution.cluster_count as u32);
         let cluster_of: Vec<u32> = (0..records.len())
             .map(|i| {
                 resolution.cluster_of.get(i).copied().unwrap_or_else(|| {

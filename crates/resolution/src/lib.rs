@@ -1,39 +1,48 @@
 //! Entity resolution for Drawdown's registry: which rows of many overlapping lists are one
-//! person.
+//! person, and why.
 //!
 //! The pipeline ([`resolve`]):
-//! 1. **Normalise** each row once: Unicode folding (NFKD without marks, a superset of NFKC
-//!    for this purpose), Arabic-script names transliterated (a dictionary of common names,
-//!    then letter by letter), spelling variants of Afghan and Arabic-origin names brought to
-//!    one canonical form (Mohammad/Muhammad/Mohd, Abdul/Abdur/Abd al-, -ullah, Ghulam, Gul,
-//!    Sayed/Syed…), a phonetic key and a consonant skeleton per name, full names split,
-//!    dates parsed (Solar Hijri converted, 1 January and year-only dates kept as years),
-//!    phones made international, documents upper-case alphanumerics. Names are interned:
-//!    a record is ~90 bytes of ids and numbers.
-//! 2. **Block** on ten keys (documents, phone, email, name skeleton + birth year, name words
-//!    in any order, family + father, given + father, given + province, given + birth date),
-//!    so that one bad field does not hide a pair; oversized blocks are windowed and what
-//!    they skip is counted. Each pair is compared once.
-//! 3. **Compare** graded: each of 15 comparisons gives an agreement level (exact, spelling
-//!    variant, close, weak, different, missing…), packed into a 45-bit pattern.
-//! 4. **Learn** Fellegi–Sunter weights without labels: u from random pairs, m and the prior
-//!    by EM over the distinct patterns of (a sample of) candidate pairs, with priors and
-//!    clamping; exact names are adjusted by how common the name is.
-//! 5. **Decide**: the match weight is log2 of the posterior odds. Household members share
-//!    family name, father, phone, address and often birth date: when the given names
-//!    disagree those facts are discounted, and different given names or birth dates years
-//!    apart weigh at most a strong negative, so siblings and twins stay apart.
+//! 1. **Normalise** each row once: Unicode folding (NFKD without combining marks: what NFKC
+//!    does for lists, plus accents and Arabic short-vowel marks gone), Arabic-script names
+//!    transliterated (a dictionary of common names, then letter by letter, marked as
+//!    guessed), spelling variants of Afghan and Arabic-origin names brought to one form
+//!    (Mohammad/Muhammad/Mohd, Ahmad/Ahmed, Abdul/Abdur/Abd al-, -ullah, Ghulam, Gul,
+//!    Sayed/Syed/Said, Zabiullah/Zabihullah…), a phonetic key (vowel classes) and a
+//!    consonant skeleton per name, full names split, single names kept, dates parsed (Solar
+//!    Hijri converted, 1 January and year-only dates kept as years), phones made
+//!    international, documents upper-case alphanumerics. Names are interned; a record is ~90
+//!    bytes of ids and numbers, and runs in an order that keeps households and namesakes
+//!    together in memory.
+//! 2. **Block** on thirteen keys (documents, phone, email, address, name skeleton + birth
+//!    year in either order, name words, family + father, given + province, given, family or
+//!    place + full birth date…), so that one bad field does not hide a pair. Blocks over the
+//!    cap are compared in a sliding window over a sorted order, and what the window leaves
+//!    out is counted. Each pair is compared once.
+//! 3. **Compare** graded: 15 comparisons, each with an agreement level (exact, spelling
+//!    variant, close, weak, different; typo, year only, years apart…; missing weighs
+//!    nothing), packed into a 45-bit pattern.
+//! 4. **Learn** Fellegi–Sunter weights log2(m/u) without labels: u from random pairs, m and
+//!    the match rate by EM over the distinct patterns of a sample of candidate pairs, with
+//!    priors and clamping. The prior is the chance that two random records are one person,
+//!    so a larger registry (more namesakes) asks for more evidence. Exact names are adjusted
+//!    by how common the name is.
+//! 5. **Decide** on the match weight (log2 posterior odds). Households are the hard
+//!    negatives: facts a household shares (family and father's name, phone, address, places)
+//!    together prove at most the household; when the given names disagree and no document
+//!    agrees, they are discounted further and a different given name weighs at most a
+//!    strong negative, as do birth dates years apart. Siblings and twins stay apart.
 //! 6. **Cluster** strongest link first; two groups merge only if no pair across them is a
 //!    conflict and they agree on average, so one sparse record cannot chain two people.
 //!    Uncertain pairs go to review.
 //!
-//! Every decision can be [`explain`]ed field by field, and an [`Index`] matches one new
-//! record against a resolved registry in milliseconds with the same model and blocking.
+//! Every decision can be [`explain`]ed field by field, and an [`Index`] matches a new record
+//! against a resolved registry in well under a millisecond with the same keys, windows and
+//! model a full run would use.
 //!
-//! Written in-house rather than wrapped: this is the product's heart, and issue 3 measures
-//! it against Splink, whose blocking missed a quarter of true pairs (spelling variants,
-//! missing dates) and whose false matches were mostly members of one household. No I/O:
-//! no files, no clock, no network; threads only for the two cores of the reference laptop.
+//! Written in-house rather than wrapped: it is the product's heart, and issue 3 measures it
+//! against Splink, whose blocking missed a quarter of true pairs (spelling variants, missing
+//! dates) and whose false matches were mostly members of one household. No I/O: no files,
+//! no clock, no network; threads only for the two cores of the reference laptop.
 
 #![forbid(unsafe_code)]
 // Tests may unwrap; library code is still checked by the plain (non-test) clippy run.
@@ -205,7 +214,7 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
     // A pair whose given names disagree and that cannot reach review whatever its other
     // fields say is not compared further.
     let hopeless = |p: compare::Pattern| {
-        Model::discounts(p) && model.best_case_when_discounted(p) < config.review_threshold
+        model.discounts(p) && model.best_case_when_discounted(p) < config.review_threshold
     };
     let results = blocking.for_each_pair(
         threads,
@@ -342,6 +351,16 @@ fn locality_order(prep: &Prepared) -> Vec<u32> {
         .collect();
     keyed.sort_unstable();
     keyed.into_iter().map(|k| k.1).collect()
+}
+
+/// The results of worker threads, in order. A worker that panicked is a bug: its panic is
+/// passed on rather than its part of the work silently dropped.
+fn join_all<T>(handles: Vec<std::thread::ScopedJoinHandle<'_, T>>) -> Vec<T> {
+    handles.into_iter().map(join_one).collect()
+}
+
+fn join_one<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// How well blocking does against known truth, for benchmarks: of the pairs of records of
@@ -514,7 +533,7 @@ fn sample_u(prep: &Prepared, names: &NameView, config: &Config) -> (LevelCounts,
                 })
             })
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        crate::join_all(handles)
     });
     let mut counts = LevelCounts::new();
     for p in &parts {

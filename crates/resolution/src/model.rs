@@ -35,6 +35,10 @@ pub struct Config {
     /// values: enough to keep a small list sane (in a list of twenty rows half the pairs
     /// may be one family), negligible beside a large one.
     pub prior_strength: f64,
+    /// The household rules below: on for evacuee lists, where households are the hard
+    /// negatives. Off for data without households whose noise replaces given names outright
+    /// (FEBRL's generator does): there the rules would read its duplicates as twins.
+    pub household_rules: bool,
     /// Positive weights of household facts (family and father's name, phone, address,
     /// birth date…) are multiplied by this when the given names disagree: siblings and twins
     /// share all of them.
@@ -73,6 +77,7 @@ impl Default for Config {
             em_max_pairs: 2_000_000,
             u_sample_pairs: 1_000_000,
             prior_strength: 20.0,
+            household_rules: true,
             household_discount: 0.2,
             household_cap: 3.0,
             household_max: 20.0,
@@ -222,8 +227,10 @@ impl Model {
     /// facts are discounted and a different given name weighs at most the conflict weight.
     /// Siblings do not share a passport or a national id; a list that gives a household's
     /// documents to each member is a weakness of the list this rule cannot see.
-    pub(crate) fn discounts(p: Pattern) -> bool {
-        matches!(p.level(Comparison::GivenName), WEAK | DIFFERENT) && !Model::documents_agree(p)
+    pub(crate) fn discounts(&self, p: Pattern) -> bool {
+        self.config.household_rules
+            && matches!(p.level(Comparison::GivenName), WEAK | DIFFERENT)
+            && !Model::documents_agree(p)
     }
 
     pub(crate) fn documents_agree(p: Pattern) -> bool {
@@ -246,7 +253,7 @@ impl Model {
             if l == EXACT && c.index() < 3 {
                 x = (x + tf[c.index()]).clamp(-self.config.max_weight, self.config.max_weight);
             }
-            if c == Comparison::GivenName && l == DIFFERENT && !Model::documents_agree(p) {
+            if c == Comparison::GivenName && l == DIFFERENT && self.discounts(p) {
                 x = x.min(self.config.given_name_conflict_weight);
             }
             if x > 0.0 && c.household() {
@@ -274,13 +281,13 @@ impl Model {
                 }
             }
         };
-        if shared > 0.0 && Model::discounts(p) {
+        if shared > 0.0 && self.discounts(p) {
             let factor = self
                 .config
                 .household_discount
                 .min(self.config.household_cap / shared);
             scale(&mut w, Comparison::shared_by_siblings, factor);
-        } else if household > self.config.household_max {
+        } else if self.config.household_rules && household > self.config.household_max {
             scale(
                 &mut w,
                 Comparison::household,
@@ -317,7 +324,7 @@ impl Model {
     /// Whether the household maximum cut this pattern's household facts down.
     pub(crate) fn household_capped(&self, p: Pattern, tf: [f64; 3]) -> bool {
         let (_, household, _) = self.raw_contributions(p, tf);
-        !Model::discounts(p) && household > self.config.household_max
+        self.config.household_rules && !self.discounts(p) && household > self.config.household_max
     }
 
     /// The match weight of a pair: prior plus the contributions.

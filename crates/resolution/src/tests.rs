@@ -591,6 +591,64 @@ fn index_assignments_agree_with_a_full_run_on_generated_records() {
     assert!(agree * 100 >= held * 97, "{agree} of {held} agree");
 }
 
+#[test]
+fn garbage_in_any_field_never_panics() {
+    let long = "x".repeat(70_000);
+    let pieces = [
+        "",
+        " ",
+        "\u{0}",
+        "💥",
+        "ـــ",
+        "\u{200C}",
+        "ﷲ",
+        "محمد‌",
+        "a\u{301}",
+        "1/1/1",
+        "00000000",
+        "9999-99-99",
+        "+",
+        "0093",
+        "@",
+        "a@b.c",
+        "s/o",
+        "abd",
+        "ullah",
+        "ghulam",
+        "Mohammad Mohammad Mohammad Mohammad Mohammad",
+        "١٣٩٩/١٢/٣٠",
+        "1400-12-30",
+        long.as_str(),
+        "ğüşİ",
+        "Ⅻ",
+        "ﬀ",
+        "\t\n",
+    ];
+    let mut rng = crate::hash::Rng::new(5);
+    let mut records = Vec::new();
+    for i in 0..300 {
+        let mut r = RawRecord::new(format!("g{i}"), "junk");
+        for f in Field::ALL {
+            if rng.below(3) > 0 {
+                let a = pieces[rng.below(pieces.len() as u64) as usize];
+                let b = pieces[rng.below(pieces.len() as u64) as usize];
+                r.set(f, format!("{a}{b}"));
+            }
+        }
+        records.push(r);
+    }
+    let res = resolve(&records, &Config::default()).unwrap();
+    assert_eq!(res.cluster_of.len(), records.len());
+    let index = Index::build(&records, &res);
+    for (a, b) in records.iter().zip(records.iter().skip(1)).take(50) {
+        let _ = explain(a, b, &res.model).to_string();
+        let _ = index.assign(a);
+    }
+    // An index over a resolution of other records still answers.
+    let other = Index::build(&records[..10], &res);
+    let _ = other.match_record(&records[20]);
+}
+
 struct Quality {
     precision: f64,
     recall: f64,
@@ -728,51 +786,4 @@ fn runs_are_deterministic_whatever_the_threads() {
     assert_eq!(two.review, again.review);
     assert_eq!(one.cluster_of, two.cluster_of);
     assert_eq!(one.stats.candidate_pairs, two.stats.candidate_pairs);
-}
-
-#[test]
-#[ignore]
-fn debug_febrl_missed() {
-    let text = std::fs::read_to_string("/tmp/febrl4.tsv").unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    let mut records = Vec::new();
-    let mut person = Vec::new();
-    for line in lines {
-        let v: Vec<&str> = line.split('\t').collect();
-        let get = |n: &str| v[header.iter().position(|h| *h == n).unwrap()].trim();
-        let mut r = RawRecord::new(get("rec_id"), get("source"));
-        r.set(Field::GivenName, get("given_name"));
-        r.set(Field::FamilyName, get("surname"));
-        r.set(Field::Address, format!("{} {} {}", get("street_number"), get("address_1"), get("address_2")));
-        r.set(Field::City, get("suburb"));
-        r.set(Field::Postcode, get("postcode"));
-        r.set(Field::Province, get("state"));
-        r.set(Field::DateOfBirth, get("date_of_birth"));
-        r.set(Field::NationalId, get("soc_sec_id"));
-        person.push(get("rec_id").split('-').nth(1).unwrap().to_string());
-        records.push(r);
-    }
-    let (prep, order) = crate::prepare_in_order(&records, 2);
-    let names = NameView::new(&prep.names);
-    let config = Config::default();
-    let b = Blocking::build(&prep.recs, &prep.arena, &names, config.max_block_size, config.window, 2);
-    let compared: HashSet<(u32, u32)> = b
-        .for_each_pair(2, Vec::new, |v, _, i, j| {
-            let (a, c) = (order[i as usize], order[j as usize]);
-            v.push((a.min(c), a.max(c)));
-        })
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut by: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (i, p) in person.iter().enumerate() {
-        by.entry(p).or_default().push(i as u32);
-    }
-    for m in by.values() {
-        if m.len() == 2 && !compared.contains(&(m[0].min(m[1]), m[0].max(m[1]))) {
-            let f = |r: &RawRecord| r.fields().map(|(_, v)| v.to_string()).collect::<Vec<_>>().join(" | ");
-            eprintln!("{}\n{}\n", f(&records[m[0] as usize]), f(&records[m[1] as usize]));
-        }
-    }
 }

@@ -145,6 +145,64 @@ fn source_row(r: &AnyRow) -> Result<SourceRow> {
     })
 }
 
+/// A value for [`bulk_insert`].
+enum Bind<'a> {
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Int(i64),
+    OptInt(Option<i64>),
+    Real(f64),
+    Blob(&'a [u8]),
+}
+
+/// Inserts many rows with multi-row VALUES statements: one statement per few hundred rows
+/// instead of one per row. `target` is a table with its column list, written by this crate.
+async fn bulk_insert(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    target: &'static str,
+    rows: &[Vec<Bind<'_>>],
+) -> Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    // Well under SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement.
+    let per_statement = (1_000 / width).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = format!("INSERT INTO {target} VALUES ");
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push(',');
+                }
+                n += 1;
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        // Only placeholders are generated; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Bind::Text(t) => q.bind(*t),
+                    Bind::OptText(t) => q.bind(*t),
+                    Bind::Int(i) => q.bind(*i),
+                    Bind::OptInt(i) => q.bind(*i),
+                    Bind::Real(f) => q.bind(*f),
+                    Bind::Blob(b) => q.bind(*b),
+                };
+            }
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 macro_rules! select_rows {
     ($rest:literal) => {
         concat!(
@@ -265,25 +323,32 @@ impl Store {
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
-        for r in &w.added {
-            sqlx::query(
-                "INSERT INTO source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
-            )
-            .bind(&r.id)
-            .bind(&w.source_id)
-            .bind(&r.record_key)
-            .bind(&r.content_key)
-            .bind(r.row_number)
-            .bind(&w.import_id)
-            .bind(&r.sealed)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match StorageError::from(e) {
-                StorageError::Conflict(_) => StorageError::Conflict(format!("row {} repeats a record already in this import", r.row_number)),
-                other => other,
-            })?;
-        }
+        let added: Vec<Vec<Bind>> = w
+            .added
+            .iter()
+            .map(|r| {
+                vec![
+                    Bind::Text(&r.id),
+                    Bind::Text(&w.source_id),
+                    Bind::Text(&r.record_key),
+                    Bind::Text(&r.content_key),
+                    Bind::Int(r.row_number),
+                    Bind::Text(&w.import_id),
+                    Bind::Text(&w.import_id),
+                    Bind::Blob(&r.sealed),
+                ]
+            })
+            .collect();
+        bulk_insert(
+            &mut tx,
+            "source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed)",
+            &added,
+        )
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => StorageError::Conflict("the file repeats a record already in this list".into()),
+            other => other,
+        })?;
         for r in &w.changed {
             sqlx::query(
                 "UPDATE source_rows SET content_key = $1, row_number = $2, last_import = $3, sealed = $4, removed_in = NULL WHERE id = $5",
@@ -452,8 +517,10 @@ impl Store {
             .await?)
     }
 
-    /// Replaces the registry's persons with a resolution run's, in one transaction. Persons are
-    /// upserted (ids are kept stable by the caller); persons no row points to any more go.
+    /// Replaces the registry's persons with a resolution run's, in one transaction. Person ids
+    /// are kept stable by the caller; what people decided about a person (a priority set by
+    /// hand, the creation date) is carried over. Rows are written in bulk: at the reference
+    /// scale this is over a million rows.
     pub async fn apply_resolution(
         &self,
         w: &ResolutionWrite,
@@ -461,90 +528,142 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<()> {
         let ts = timestamp(now);
+        let clock = std::time::Instant::now();
+        let lap = |what: &str| {
+            tracing::debug!(
+                what,
+                ms = clock.elapsed().as_millis() as u64,
+                "apply resolution"
+            )
+        };
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM search_keys")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM review_pairs")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM households")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE source_rows SET person_id = NULL")
-            .execute(&mut *tx)
-            .await?;
-        // Persons keep their ids (the caller keeps them stable) and what people decided about
-        // them (priority overrides); persons no row points to any more go.
-        let existing: std::collections::HashSet<String> =
-            sqlx::query_scalar("SELECT id FROM persons")
+        let kept: Vec<(String, Option<i64>, String)> = {
+            let rows = sqlx::query("SELECT id, priority_override, created_at FROM persons")
                 .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .collect();
-        let kept: std::collections::HashSet<&str> =
-            w.persons.iter().map(|p| p.id.as_str()).collect();
-        for id in existing.iter().filter(|id| !kept.contains(id.as_str())) {
-            sqlx::query("DELETE FROM persons WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
                 .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .collect::<Result<_>>()?
+        };
+        let carried: std::collections::HashMap<&str, (Option<i64>, &str)> = kept
+            .iter()
+            .map(|(id, o, c)| (id.as_str(), (*o, c.as_str())))
+            .collect();
+        for q in [
+            "DELETE FROM search_keys",
+            "DELETE FROM review_pairs",
+            "DELETE FROM households",
+            "DELETE FROM persons",
+            "DROP INDEX search_keys_key",
+            "DROP INDEX search_keys_person",
+        ] {
+            sqlx::query(q).execute(&mut *tx).await?;
         }
+        lap("cleared");
+        let mut persons = Vec::with_capacity(w.persons.len());
+        let mut keys = Vec::new();
+        let mut links = Vec::new();
         for p in &w.persons {
-            let q = if existing.contains(&p.id) {
-                "UPDATE persons SET category = $2, priority = $3, sealed = $4, name_index = $5, updated_at = $6,                  household_id = $7, priority_rule = $8, status = $9, lap_infant = $10 WHERE id = $1"
-            } else {
-                "INSERT INTO persons (id, category, priority, site_code, sealed, name_index, created_at, updated_at, \
-                 household_id, priority_rule, status, lap_infant) \
-                 VALUES ($1, $2, $3, NULL, $4, $5, $6, $6, $7, $8, $9, $10)"
-            };
-            sqlx::query(q)
-                .bind(&p.id)
-                .bind(&p.category)
-                .bind(p.priority)
-                .bind(&p.sealed)
-                .bind(&p.name_index)
-                .bind(&ts)
-                .bind(p.household_id.as_deref())
-                .bind(&p.priority_rule)
-                .bind(&p.status)
-                .bind(i64::from(p.lap_infant))
-                .execute(&mut *tx)
-                .await?;
-            for r in &p.rows {
-                sqlx::query("UPDATE source_rows SET person_id = $1 WHERE id = $2")
-                    .bind(&p.id)
-                    .bind(r)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let (over, created) = carried
+                .get(p.id.as_str())
+                .copied()
+                .unwrap_or((None, ts.as_str()));
+            persons.push(vec![
+                Bind::Text(&p.id),
+                Bind::Text(&p.category),
+                Bind::Int(p.priority),
+                Bind::Blob(&p.sealed),
+                Bind::Text(&p.name_index),
+                Bind::Text(created),
+                Bind::Text(&ts),
+                Bind::OptText(p.household_id.as_deref()),
+                Bind::Text(&p.priority_rule),
+                Bind::OptInt(over),
+                Bind::Text(&p.status),
+                Bind::Int(i64::from(p.lap_infant)),
+            ]);
             for (kind, key) in &p.search_keys {
-                sqlx::query("INSERT INTO search_keys (person_id, kind, key) VALUES ($1, $2, $3)")
-                    .bind(&p.id)
-                    .bind(kind)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await?;
+                keys.push(vec![Bind::Text(&p.id), Bind::Text(kind), Bind::Text(key)]);
+            }
+            for r in &p.rows {
+                links.push(vec![Bind::Text(r), Bind::Text(&p.id)]);
             }
         }
-        for (id, head) in &w.households {
-            sqlx::query("INSERT INTO households (id, head_person_id, confirmed, created_at, updated_at) VALUES ($1, $2, 0, $3, $3)")
-                .bind(id)
-                .bind(head.as_deref())
-                .bind(&ts)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (a, b, score) in &w.review {
-            let (a, b) = pair(a, b);
-            sqlx::query("INSERT INTO review_pairs (row_a, row_b, score, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(a)
-                .bind(b)
-                .bind(score)
-                .bind(&ts)
-                .execute(&mut *tx)
-                .await?;
-        }
+        bulk_insert(
+            &mut tx,
+            "persons (id, category, priority, sealed, name_index, created_at, updated_at, household_id, priority_rule, priority_override, status, lap_infant)",
+            &persons,
+        )
+        .await?;
+        lap("persons");
+        bulk_insert(&mut tx, "search_keys (person_id, kind, key)", &keys).await?;
+        lap("search keys");
+        // Building an index once is far cheaper than keeping it up to date row by row.
+        sqlx::query("CREATE INDEX search_keys_key ON search_keys(key, person_id)")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("CREATE INDEX search_keys_person ON search_keys(person_id, key)")
+            .execute(&mut *tx)
+            .await?;
+        lap("indexes");
+        // Row → person: through a scratch table, then one update.
+        sqlx::query("DELETE FROM row_links")
+            .execute(&mut *tx)
+            .await?;
+        bulk_insert(&mut tx, "row_links (row_id, person_id)", &links).await?;
+        sqlx::query(
+            "UPDATE source_rows SET person_id = (SELECT l.person_id FROM row_links l WHERE l.row_id = source_rows.id)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM row_links")
+            .execute(&mut *tx)
+            .await?;
+        lap("row links");
+        let households: Vec<Vec<Bind>> = w
+            .households
+            .iter()
+            .map(|(id, head)| {
+                vec![
+                    Bind::Text(id),
+                    Bind::OptText(head.as_deref()),
+                    Bind::Int(0),
+                    Bind::Text(&ts),
+                    Bind::Text(&ts),
+                ]
+            })
+            .collect();
+        bulk_insert(
+            &mut tx,
+            "households (id, head_person_id, confirmed, created_at, updated_at)",
+            &households,
+        )
+        .await?;
+        let ordered: Vec<(String, String, f64)> = w
+            .review
+            .iter()
+            .map(|(a, b, s)| {
+                let (a, b) = pair(a, b);
+                (a, b, *s)
+            })
+            .collect();
+        let review: Vec<Vec<Bind>> = ordered
+            .iter()
+            .map(|(a, b, s)| {
+                vec![
+                    Bind::Text(a),
+                    Bind::Text(b),
+                    Bind::Real(*s),
+                    Bind::Text(&ts),
+                ]
+            })
+            .collect();
+        bulk_insert(
+            &mut tx,
+            "review_pairs (row_a, row_b, score, created_at)",
+            &review,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO resolution_runs (id, rows_total, persons, review_pairs, model, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -557,7 +676,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         append(&mut tx, event, now).await?;
+        lap("review and run");
         tx.commit().await?;
+        lap("committed");
         Ok(())
     }
 
@@ -629,32 +750,58 @@ impl Store {
             .collect()
     }
 
-    /// Persons having every one of `keys` (blind-indexed search keys), best first.
+    /// Persons having every one of `keys` (blind-indexed search keys). The rarest key leads
+    /// and the others are probed per candidate, so a common name word costs little.
     pub async fn persons_with_keys(&self, keys: &[String], limit: i64) -> Result<Vec<String>> {
-        if keys.is_empty() {
-            return Ok(vec![]);
-        }
-        // Candidates from the rarest key, then checked against the others.
-        let mut best: Option<Vec<String>> = None;
+        let mut counted = Vec::with_capacity(keys.len());
         for k in keys {
-            let ids: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT person_id FROM search_keys WHERE key = $1")
-                    .bind(k)
-                    .fetch_all(&self.pool)
-                    .await?;
-            best = Some(match best {
-                None => ids,
-                Some(prev) => {
-                    let set: std::collections::HashSet<String> = ids.into_iter().collect();
-                    prev.into_iter().filter(|id| set.contains(id)).collect()
-                }
-            });
-            if best.as_ref().is_some_and(Vec::is_empty) {
-                break;
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM search_keys WHERE key = $1")
+                .bind(k)
+                .fetch_one(&self.pool)
+                .await?;
+            if n == 0 {
+                return Ok(vec![]);
             }
+            counted.push((n, k.as_str()));
         }
-        let mut out = best.unwrap_or_default();
-        out.truncate(limit.max(0) as usize);
-        Ok(out)
+        counted.sort();
+        counted.dedup_by(|a, b| a.1 == b.1);
+        let k: Vec<&str> = counted.iter().map(|(_, k)| *k).collect();
+        // Four keys narrow enough; more only cost probes.
+        let q = match k.len() {
+            0 => return Ok(vec![]),
+            1 => sqlx::query_scalar("SELECT DISTINCT person_id FROM search_keys WHERE key = $1 LIMIT $2")
+                .bind(k[0])
+                .bind(limit),
+            2 => sqlx::query_scalar(
+                "SELECT DISTINCT a.person_id FROM search_keys a \
+                 WHERE a.key = $1 AND EXISTS (SELECT 1 FROM search_keys b WHERE b.person_id = a.person_id AND b.key = $2) \
+                 LIMIT $3",
+            )
+            .bind(k[0])
+            .bind(k[1])
+            .bind(limit),
+            3 => sqlx::query_scalar(
+                "SELECT DISTINCT a.person_id FROM search_keys a \
+                 WHERE a.key = $1 AND EXISTS (SELECT 1 FROM search_keys b WHERE b.person_id = a.person_id AND b.key = $2) \
+                 AND EXISTS (SELECT 1 FROM search_keys c WHERE c.person_id = a.person_id AND c.key = $3) LIMIT $4",
+            )
+            .bind(k[0])
+            .bind(k[1])
+            .bind(k[2])
+            .bind(limit),
+            _ => sqlx::query_scalar(
+                "SELECT DISTINCT a.person_id FROM search_keys a \
+                 WHERE a.key = $1 AND EXISTS (SELECT 1 FROM search_keys b WHERE b.person_id = a.person_id AND b.key = $2) \
+                 AND EXISTS (SELECT 1 FROM search_keys c WHERE c.person_id = a.person_id AND c.key = $3) \
+                 AND EXISTS (SELECT 1 FROM search_keys d WHERE d.person_id = a.person_id AND d.key = $4) LIMIT $5",
+            )
+            .bind(k[0])
+            .bind(k[1])
+            .bind(k[2])
+            .bind(k[3])
+            .bind(limit),
+        };
+        Ok(q.fetch_all(&self.pool).await?)
     }
 }

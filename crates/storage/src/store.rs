@@ -106,12 +106,12 @@ impl Store {
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     if conn.backend_name() == "SQLite" {
-                        // WAL for concurrent readers; FULL so an acknowledged write is on disk;
-                        // secure_delete so deleted key material is overwritten, not left in free pages.
+                        // WAL for concurrent readers; FULL so an acknowledged write is on disk.
+                        // (secure_delete is turned on for the wipe alone: on every write it
+                        // would double the cost of rewriting the registry.)
                         sqlx::raw_sql(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; \
-                             PRAGMA busy_timeout = 5000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
                         )
                         .execute(&mut *conn)
                         .await?;

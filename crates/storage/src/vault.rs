@@ -175,6 +175,12 @@ impl Store {
     ) -> Result<WipeOutcome> {
         let ts = timestamp(now);
         let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Sqlite {
+            // Deleted key material is overwritten with zeros, not left in a free page.
+            sqlx::query("PRAGMA secure_delete = ON")
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some((id, confirmer)) = confirm {
             let done = sqlx::query(
                 "UPDATE wipe_requests SET state = 'executed', decided_by = $1, decided_at = $2 \

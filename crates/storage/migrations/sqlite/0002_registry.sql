@@ -53,8 +53,8 @@ CREATE TABLE search_keys (
     kind TEXT NOT NULL,
     key TEXT NOT NULL
 );
-CREATE INDEX search_keys_key ON search_keys(key);
-CREATE INDEX search_keys_person ON search_keys(person_id);
+CREATE INDEX search_keys_key ON search_keys(key, person_id);
+CREATE INDEX search_keys_person ON search_keys(person_id, key);
 
 -- A person's decision on a pair of rows: respected by every later run.
 CREATE TABLE match_decisions (
@@ -113,4 +113,10 @@ CREATE TABLE resolution_runs (
     review_pairs INTEGER NOT NULL,
     model TEXT NOT NULL,
     created_at TEXT NOT NULL
+);
+
+-- Scratch space of a resolution run: which row belongs to which person (emptied after use).
+CREATE TABLE row_links (
+    row_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL
 );

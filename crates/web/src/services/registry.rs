@@ -653,11 +653,16 @@ pub async fn resolve_registry(
     source_ip: &str,
     now: OffsetDateTime,
 ) -> Result<(ResolveSummary, drawdown_resolution::Model), WebError> {
+    let clock = std::time::Instant::now();
+    let lap =
+        |what: &str| tracing::debug!(what, ms = clock.elapsed().as_millis() as u64, "resolution");
     let rows = store.live_rows().await?;
+    lap("rows read");
     let values: Vec<RowValues> = rows
         .iter()
         .map(|r| RowValues::open(vault, r))
         .collect::<Result<_, _>>()?;
+    lap("rows opened");
     let records: Vec<RawRecord> = rows
         .iter()
         .zip(&values)
@@ -672,6 +677,7 @@ pub async fn resolve_registry(
     let resolution =
         drawdown_resolution::resolve(&records, &drawdown_resolution::Config::default())
             .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    lap("engine");
     let cluster_of = apply_decisions(
         &resolution.cluster_of,
         resolution.cluster_count,
@@ -731,6 +737,7 @@ pub async fn resolve_registry(
             now,
         )?);
     }
+    lap("persons built");
     // A household's head: the member whose row says so, else the eldest.
     let mut members_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (pi, p) in persons.iter().enumerate() {
@@ -804,6 +811,7 @@ pub async fn resolve_registry(
         source_ip,
     );
     store.apply_resolution(&write, &ev, now).await?;
+    lap("written");
     Ok((summary, resolution.model))
 }
 
