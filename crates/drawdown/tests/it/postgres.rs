@@ -158,6 +158,26 @@ async fn postgres_deployment_end_to_end() {
     assert_eq!(reads["entries"].as_array().unwrap().len(), 3, "{reads}");
     s.stop();
 
+    // A list imported and the registry resolved on PostgreSQL: bulk writes, index rebuilds.
+    let list = dir.join("list.csv");
+    std::fs::write(
+        &list,
+        "record id,given name,surname,phone\nx-1,Parwana,Pgtestova,0799 000 000\nx-2,Jawid,Kabulwal,0788 111 222\n",
+    )
+    .unwrap();
+    let r = drawdown(
+        &["import", "--db", &db.url, "--key-file", &key.to_string_lossy(), "--source", "PG list", &list.to_string_lossy()],
+        &[],
+    );
+    r.assert_ok();
+    assert!(r.stdout.contains("2 added"), "{}", r.stdout);
+    assert!(r.stdout.contains("rows → 3 people"), "Parwana's two spellings are one person: {}", r.stdout);
+    let r = drawdown(
+        &["import", "--db", &db.url, "--key-file", &key.to_string_lossy(), "--source", "PG list", &list.to_string_lossy()],
+        &[],
+    );
+    assert!(r.stdout.contains("0 added, 0 changed, 2 unchanged"), "{}", r.stdout);
+
     let r = drawdown(&["audit", "verify", "--db", &db.url], &[]);
     r.assert_ok();
     assert!(r.stdout.contains("intact"), "{}", r.stdout);
