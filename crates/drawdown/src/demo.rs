@@ -137,7 +137,8 @@ pub(crate) fn demo_lists(people: usize) -> Vec<(&'static str, Vec<u8>, usize)> {
         let mut n = 0;
         for r in rows.iter().filter(|r| r.source == key) {
             let us = r.get("nationality").is_some_and(|x| {
-                x.to_lowercase().contains("us") || x.to_lowercase().contains("americ")
+                let x = x.to_lowercase();
+                x == "us" || x == "usa" || x.contains("americ") || x.contains("united states")
             });
             let (category, claimed) = match key {
                 "hr_staff" if us => ("staff_citizen", ""),

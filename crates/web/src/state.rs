@@ -107,10 +107,20 @@ impl AppState {
         self.vault.read().map(|s| s.label()).unwrap_or("unknown")
     }
 
-    /// Drops the keys from memory (their Drop zeroizes them).
+    /// Drops the keys from memory (their Drop zeroizes them), and with them everything else
+    /// personal the server holds: uploads waiting for their import, the model's name counts.
     pub fn mark_wiped(&self) {
         if let Ok(mut slot) = self.vault.write() {
             *slot = VaultSlot::Wiped;
+        }
+        if let Ok(mut m) = self.model.write() {
+            *m = None;
+        }
+        if let Ok(mut staged) = self.desk.staged.lock() {
+            for s in staged.values_mut() {
+                zeroize::Zeroize::zeroize(&mut s.bytes);
+            }
+            staged.clear();
         }
     }
 }
