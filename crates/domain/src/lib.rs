@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod lists;
 pub mod people;
+pub mod priority;
 pub mod scenario;
 
 pub use access::{Permission, Role, RoleSet};

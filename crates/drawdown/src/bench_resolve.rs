@@ -297,8 +297,17 @@ fn cluster_ids(resolution: &Resolution) -> Vec<u32> {
 
 /// The share of true pairs that the engine's candidate generation compares (the same blocks
 /// and windows as `resolve`, counted by the engine itself).
-fn engine_blocking_recall(_resolution: &Resolution, records: &[RawRecord], truth: &[u64]) -> Option<f64> {
-    let b = drawdown_resolution::blocking_recall(records, &drawdown_resolution::Config::default(), truth).ok()?;
+fn engine_blocking_recall(
+    _resolution: &Resolution,
+    records: &[RawRecord],
+    truth: &[u64],
+) -> Option<f64> {
+    let b = drawdown_resolution::blocking_recall(
+        records,
+        &drawdown_resolution::Config::default(),
+        truth,
+    )
+    .ok()?;
     (b.true_pairs > 0).then(|| b.found as f64 / b.true_pairs as f64)
 }
 
@@ -323,7 +332,6 @@ fn engine_notes(resolution: &Resolution) -> String {
         thousands(s.merges_refused),
     )
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Scores against the truth.
@@ -956,7 +964,10 @@ fn run_febrl(dir: &Path) -> Result<Febrl> {
     let started = Instant::now();
     // FEBRL has no households: its duplicates replace given names outright, which the
     // household rules (siblings are not one person) would read as two siblings.
-    let config = Config { household_rules: false, ..Config::default() };
+    let config = Config {
+        household_rules: false,
+        ..Config::default()
+    };
     let resolution = drawdown_resolution::resolve(&records, &config)
         .map_err(|e| anyhow::anyhow!("the engine failed on FEBRL4: {e}"))?;
     let wall = started.elapsed();

@@ -13,6 +13,7 @@ pub mod audit;
 mod error;
 mod org;
 mod persons;
+mod priority;
 pub mod registry;
 mod sessions;
 mod store;

@@ -65,6 +65,9 @@ routes! {
     post "/people/import/{token}" => pages::import_decide, Need::Perm(ManagePeople), "Correct the mapping, or commit the import";
     get "/people/jobs/{id}" => pages::job, Need::Perm(ManagePeople), "Progress of an import or a resolution";
     post "/people/resolve" => pages::resolve_now, Need::Perm(ManagePeople), "Rebuild the registry from every list";
+    get "/people/rules" => pages::rules, Need::Perm(ViewPeople), "Priority rules, in order";
+    post "/people/rules" => pages::add_rule, Need::Perm(ManagePeople), "Add a priority rule";
+    post "/people/rules/{id}/delete" => pages::delete_rule, Need::Perm(ManagePeople), "Remove a priority rule";
     get "/people/review" => pages::review, Need::Perm(ManagePeople), "The review queue: one uncertain pair";
     post "/people/review" => pages::review_decide, Need::Perm(ManagePeople), "Decide a pair: match, not a match, skip";
     get "/people/{id}" => pages::person, Need::Perm(ViewPeople), "One person: every row behind them, and why (audited)";

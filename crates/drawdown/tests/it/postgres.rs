@@ -166,17 +166,43 @@ async fn postgres_deployment_end_to_end() {
     )
     .unwrap();
     let r = drawdown(
-        &["import", "--db", &db.url, "--key-file", &key.to_string_lossy(), "--source", "PG list", &list.to_string_lossy()],
+        &[
+            "import",
+            "--db",
+            &db.url,
+            "--key-file",
+            &key.to_string_lossy(),
+            "--source",
+            "PG list",
+            &list.to_string_lossy(),
+        ],
         &[],
     );
     r.assert_ok();
     assert!(r.stdout.contains("2 added"), "{}", r.stdout);
-    assert!(r.stdout.contains("rows → 3 people"), "Parwana's two spellings are one person: {}", r.stdout);
+    assert!(
+        r.stdout.contains("rows → 3 people"),
+        "Parwana's two spellings are one person: {}",
+        r.stdout
+    );
     let r = drawdown(
-        &["import", "--db", &db.url, "--key-file", &key.to_string_lossy(), "--source", "PG list", &list.to_string_lossy()],
+        &[
+            "import",
+            "--db",
+            &db.url,
+            "--key-file",
+            &key.to_string_lossy(),
+            "--source",
+            "PG list",
+            &list.to_string_lossy(),
+        ],
         &[],
     );
-    assert!(r.stdout.contains("0 added, 0 changed, 2 unchanged"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("0 added, 0 changed, 2 unchanged"),
+        "{}",
+        r.stdout
+    );
 
     let r = drawdown(&["audit", "verify", "--db", &db.url], &[]);
     r.assert_ok();

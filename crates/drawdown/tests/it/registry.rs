@@ -300,3 +300,90 @@ async fn the_web_import_checks_first_then_commits_with_progress() {
         .json();
     assert_eq!(j["total"], 3, "{j}");
 }
+
+#[tokio::test]
+async fn priority_rules_with_dates_decide_tiers_and_say_so() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    s.add_person(&reg, "Nilofar", "Rulestone", &[]).await;
+    let tier = |j: serde_json::Value| j["people"][0]["priority"].as_i64().unwrap();
+    let j = s
+        .get("/api/v1/people?q=Nilofar%20Rulestone", Auth::Session(&reg))
+        .await
+        .json();
+    assert_eq!(tier(j), 2, "the citizens' default");
+
+    // A rule that ends before it starts, or without a tier: refused, nothing added.
+    let r = s
+        .submit(
+            "/people/rules",
+            &reg,
+            &[
+                ("name", "Backwards"),
+                ("tier", "4"),
+                ("from", "2021-08-25"),
+                ("to", "2021-08-01"),
+            ],
+        )
+        .await;
+    r.expect(400, "a backwards rule");
+    assert!(r.text().contains("ends before it starts"));
+    // In Kabul, from 25 August only passports counted: citizens without one go later.
+    let r = s
+        .submit(
+            "/people/rules",
+            &reg,
+            &[
+                ("name", "Passports only from 25 August"),
+                ("category", "citizen"),
+                ("has_document", "no"),
+                ("tier", "4"),
+                ("from", "2021-08-25"),
+            ],
+        )
+        .await;
+    r.expect(303, "a rule");
+    let page = s.get("/people/rules", Auth::Session(&reg)).await.text();
+    assert!(
+        page.contains("Citizens without a document on record → tier 4, from 2021-08-25"),
+        "{}",
+        truncate(&page, 3000)
+    );
+    assert!(!page.contains("Backwards"));
+    // A viewer reads no rules (they are about people), and a committee member cannot edit them.
+    s.get("/people/rules", Auth::Session(&s.login("viewer").await))
+        .await
+        .expect(403, "viewer");
+    let committee = s.login("committee").await;
+    s.submit(
+        "/people/rules",
+        &committee,
+        &[("name", "x"), ("tier", "1"), ("from", "2021-08-01")],
+    )
+    .await
+    .expect(403, "committee");
+
+    let r = s.submit("/people/resolve", &reg, &[]).await;
+    r.expect(303, "rebuild");
+    wait_for_job(&s, &reg, &r.location().unwrap()).await;
+    let j = s
+        .get("/api/v1/people?q=Nilofar%20Rulestone", Auth::Session(&reg))
+        .await
+        .json();
+    assert_eq!(tier(j.clone()), 4, "{j}");
+    let id = j["people"][0]["id"].as_str().unwrap().to_string();
+    let person = s
+        .get(&format!("/people/{id}"), Auth::Session(&reg))
+        .await
+        .text();
+    assert!(
+        person.contains("Passports only from 25 August"),
+        "the person says which rule gave the tier"
+    );
+    let admin = s.login("admin").await;
+    let j = s
+        .get("/api/v1/audit?action=registry.rule", Auth::Session(&admin))
+        .await
+        .json();
+    assert_eq!(j["entries"].as_array().unwrap().len(), 1, "{j}");
+}

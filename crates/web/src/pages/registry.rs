@@ -758,3 +758,170 @@ pub async fn review_decide(
     }
     see_other(&format!("/people/review?skip={skip}"))
 }
+
+// ------------------------------------------------------------ priority rules
+
+pub struct RuleView {
+    pub id: String,
+    pub name: String,
+    pub text: String,
+    pub in_force: bool,
+}
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+struct RulesPage {
+    chrome: Chrome,
+    rules: Vec<RuleView>,
+    categories: Vec<(&'static str, &'static str)>,
+    can_manage: bool,
+    today: String,
+    error: Option<String>,
+}
+
+async fn rules_page(state: &AppState, user: &CurrentUser, error: Option<String>) -> PageResult {
+    let today: String = drawdown_storage::timestamp(state.now())
+        .chars()
+        .take(10)
+        .collect();
+    let rules = state
+        .store
+        .priority_rules()
+        .await?
+        .into_iter()
+        .map(|(id, r)| RuleView {
+            in_force: r.from.as_str() <= today.as_str()
+                && r.to.as_deref().is_none_or(|t| today.as_str() <= t),
+            text: r.describe(),
+            name: r.name,
+            id,
+        })
+        .collect();
+    let page = RulesPage {
+        chrome: chrome(state, user, "/people", "Priority rules", None).await?,
+        rules,
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.slug(), c.label()))
+            .collect(),
+        can_manage: user.can(Permission::ManagePeople),
+        today,
+        error: error.clone(),
+    };
+    render(
+        &page,
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+    )
+}
+
+pub async fn rules(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> PageResult {
+    rules_page(&state, &user, None).await
+}
+
+fn parse_rule(f: &HashMap<String, String>) -> Result<drawdown_domain::priority::Rule, WebError> {
+    let get = |k: &str| f.get(k).map(|s| s.trim()).unwrap_or("");
+    let date = |s: &str| -> Result<String, WebError> {
+        time::Date::parse(
+            s,
+            &time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map(|_| s.to_string())
+        .map_err(|_| WebError::BadRequest(format!("'{s}' is not a date (write YYYY-MM-DD)")))
+    };
+    let yes_no = |s: &str| match s {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let name = get("name");
+    if name.is_empty() || name.len() > 120 {
+        return Err(WebError::BadRequest(
+            "name the rule (e.g. \"Passports only from 25 August\")".into(),
+        ));
+    }
+    let tier = get("tier")
+        .parse::<u8>()
+        .ok()
+        .filter(|t| (1..=9).contains(t))
+        .ok_or_else(|| WebError::BadRequest("a tier is 1 (first out) to 9".into()))?;
+    let category = match get("category") {
+        "" => None,
+        c => Some(
+            Category::parse(c)
+                .ok_or_else(|| WebError::BadRequest(format!("unknown category '{c}'")))?,
+        ),
+    };
+    let from = date(get("from"))?;
+    let to = match get("to") {
+        "" => None,
+        t => Some(date(t)?),
+    };
+    if to.as_deref().is_some_and(|t| t < from.as_str()) {
+        return Err(WebError::BadRequest(
+            "the rule ends before it starts".into(),
+        ));
+    }
+    Ok(drawdown_domain::priority::Rule {
+        name: name.to_string(),
+        category,
+        claimed: yes_no(get("claimed")),
+        has_document: yes_no(get("has_document")),
+        tier,
+        from,
+        to,
+    })
+}
+
+pub async fn add_rule(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    match parse_rule(&form) {
+        Ok(rule) => {
+            let id = uuid::Uuid::now_v7().to_string();
+            let ev = AuditEvent::new(
+                user.actor(),
+                "registry.rule_add",
+                format!("rule:{id}"),
+                rule.describe(),
+                &caller.source,
+            );
+            state
+                .store
+                .add_priority_rule(&id, &rule, &ev, state.now())
+                .await?;
+            see_other("/people/rules")
+        }
+        Err(WebError::BadRequest(m)) => rules_page(&state, &user, Some(m)).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let ev = AuditEvent::new(
+        user.actor(),
+        "registry.rule_delete",
+        format!("rule:{id}"),
+        "",
+        &caller.source,
+    );
+    state
+        .store
+        .delete_priority_rule(&id, &ev, state.now())
+        .await?;
+    see_other("/people/rules")
+}

@@ -8,6 +8,7 @@
 use crate::WebError;
 use drawdown_domain::audit::AuditEvent;
 use drawdown_domain::people::{Category, PersonalDetails};
+use drawdown_domain::priority::{Facts, Rule};
 use drawdown_import::{Format, Limits, MappedRow, Mapping, RowProblem, Suggestion, Target};
 use drawdown_resolution::{Field, RawRecord};
 use drawdown_storage::Store;
@@ -472,10 +473,17 @@ fn person_from_rows(
     records: &[&RawRecord],
     rows: Vec<String>,
     household_id: Option<String>,
+    rules: &[Rule],
     now: OffsetDateTime,
 ) -> Result<ResolvedPerson, WebError> {
     let details = details_of(vals);
     let (category, status) = category_of(vals);
+    let facts = Facts {
+        category,
+        claimed: !status.is_empty(),
+        has_document: !details.document_number.is_empty(),
+    };
+    let (tier, rule) = drawdown_domain::priority::priority(rules, &facts, &today(now));
     let json = zeroize::Zeroizing::new(
         serde_json::to_vec(&details).map_err(|e| WebError::Internal(e.to_string()))?,
     );
@@ -494,13 +502,18 @@ fn person_from_rows(
         lap_infant: is_lap_infant(&details.birth_date, now),
         id,
         category: category.slug().to_string(),
-        priority: i64::from(category.default_priority()),
-        priority_rule: format!("default for {}", category.label()),
+        priority: i64::from(tier),
+        priority_rule: rule,
         status: status.to_string(),
         household_id,
         rows,
         search_keys,
     })
+}
+
+/// The day rules are read for, as their dates are written.
+fn today(now: OffsetDateTime) -> String {
+    drawdown_storage::timestamp(now).chars().take(10).collect()
 }
 
 /// The list that people added by hand (and walk-ups) belong to.
@@ -580,6 +593,12 @@ pub async fn add_by_hand(
     store.commit_import(&write, &ev, now).await?;
     let record = values.to_record(&row_id, BY_HAND);
     let id = uuid::Uuid::now_v7().to_string();
+    let rules: Vec<Rule> = store
+        .priority_rules()
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     let person = person_from_rows(
         vault,
         id.clone(),
@@ -587,6 +606,7 @@ pub async fn add_by_hand(
         &[&record],
         vec![row_id],
         None,
+        &rules,
         now,
     )?;
     let ev = AuditEvent::new(
@@ -669,6 +689,12 @@ pub async fn resolve_registry(
         .map(|(r, v)| v.to_record(&r.id, &r.source_name))
         .collect();
     let decisions = store.decisions().await?;
+    let rules: Vec<Rule> = store
+        .priority_rules()
+        .await?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     let index_of: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
@@ -734,6 +760,7 @@ pub async fn resolve_registry(
             &recs,
             row_ids,
             household_id,
+            &rules,
             now,
         )?);
     }
