@@ -739,6 +739,79 @@ impl Store {
         )
     }
 
+    /// Records that two persons travel together and puts them in one household at once (the
+    /// household of either, or a new one).
+    pub async fn link_household(
+        &self,
+        a: &str,
+        b: &str,
+        by: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let (pa, pb) = pair(a, b);
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM household_links WHERE person_a = $1 AND person_b = $2")
+            .bind(&pa)
+            .bind(&pb)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO household_links (person_a, person_b, decided_by, decided_at) VALUES ($1, $2, $3, $4)")
+            .bind(&pa)
+            .bind(&pb)
+            .bind(by)
+            .bind(&ts)
+            .execute(&mut *tx)
+            .await?;
+        let mut found = None;
+        for id in [a, b] {
+            let h: Option<Option<String>> =
+                sqlx::query_scalar("SELECT household_id FROM persons WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match h {
+                None => return Err(StorageError::NotFound(format!("person {id}"))),
+                Some(Some(h)) if found.is_none() => found = Some(h),
+                _ => {}
+            }
+        }
+        let household = match found {
+            Some(h) => h,
+            None => {
+                let h = format!("hh-{pa}");
+                sqlx::query("INSERT INTO households (id, head_person_id, confirmed, created_at, updated_at) VALUES ($1, NULL, 1, $2, $2)")
+                    .bind(&h)
+                    .bind(&ts)
+                    .execute(&mut *tx)
+                    .await?;
+                h
+            }
+        };
+        sqlx::query(
+            "UPDATE persons SET household_id = $1, updated_at = $2 WHERE id = $3 OR id = $4",
+        )
+        .bind(&household)
+        .bind(&ts)
+        .bind(a)
+        .bind(b)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(household)
+    }
+
+    pub async fn household_links(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT person_a, person_b FROM household_links")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// A person's look-up keys (blind indexes), by kind.
     pub async fn search_keys_of(&self, person_id: &str) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT kind, key FROM search_keys WHERE person_id = $1")

@@ -182,6 +182,32 @@ async fn lists_import_idempotently_and_resolve_across_spellings() {
         "a household suggested from the shared phone and family name: {}",
         truncate(&html, 3000)
     );
+    // A person confirms it: one household, at once and after every rebuild.
+    let other = {
+        let at = html
+            .find("name=\"other\" value=\"")
+            .expect("a 'same household' form");
+        html[at + 20..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect::<String>()
+    };
+    s.submit(
+        &format!("/people/{id}/household"),
+        &reg,
+        &[("other", &other)],
+    )
+    .await
+    .expect(303, "link a household");
+    let html = s
+        .get(&format!("/people/{id}"), Auth::Session(&reg))
+        .await
+        .text();
+    assert!(
+        html.contains("Household (2 people)") && !html.contains("Perhaps the same household"),
+        "{}",
+        truncate(&html, 3000)
+    );
     // A phone in another format finds them too.
     let j = s
         .get("/api/v1/people?q=%2B93799555101", Auth::Session(&reg))
@@ -223,6 +249,15 @@ async fn lists_import_idempotently_and_resolve_across_spellings() {
         .await
         .json();
     assert_eq!(j["total"], 2, "after the split: {j}");
+    let html = s
+        .get(&format!("/people/{other}"), Auth::Session(&reg))
+        .await
+        .text();
+    assert!(
+        html.contains("Household (2 people)"),
+        "the confirmed household survives a rebuild: {}",
+        truncate(&html, 3000)
+    );
     let admin = s.login("admin").await;
     let j = s
         .get(

@@ -120,3 +120,13 @@ CREATE TABLE row_links (
     row_id TEXT PRIMARY KEY,
     person_id TEXT NOT NULL
 );
+
+-- Two persons a person confirmed travel together (a suggestion from a shared phone and name,
+-- or a family met at the gate): respected by every rebuild.
+CREATE TABLE household_links (
+    person_a TEXT NOT NULL,
+    person_b TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (person_a, person_b)
+);

@@ -925,3 +925,38 @@ pub async fn delete_rule(
         .await?;
     see_other("/people/rules")
 }
+
+/// "Same household": a person confirms that two people travel together.
+pub async fn link_household(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let other = form
+        .get("other")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if other.is_empty() || other == id {
+        return Err(WebError::BadRequest("choose another person to link".into()));
+    }
+    let ev = AuditEvent::new(
+        user.actor(),
+        "registry.household_link",
+        format!("persons:{id},{other}"),
+        "",
+        &caller.source,
+    );
+    state
+        .store
+        .link_household(&id, &other, &user.actor(), &ev, state.now())
+        .await
+        .map_err(|e| match e {
+            drawdown_storage::StorageError::NotFound(_) => {
+                WebError::BadRequest("that person is not on the registry".into())
+            }
+            other => other.into(),
+        })?;
+    see_other(&format!("/people/{id}"))
+}

@@ -764,6 +764,56 @@ pub async fn resolve_registry(
             now,
         )?);
     }
+    // Households people confirmed: the linked persons share one household.
+    let links = store.household_links().await?;
+    let position: HashMap<String, usize> = persons
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    let mut group: Vec<usize> = (0..persons.len()).collect();
+    fn root(group: &mut [usize], mut x: usize) -> usize {
+        while group[x] != x {
+            group[x] = group[group[x]];
+            x = group[x];
+        }
+        x
+    }
+    let mut linked = false;
+    for (a, b) in &links {
+        if let (Some(&i), Some(&j)) = (position.get(a), position.get(b)) {
+            let (ri, rj) = (root(&mut group, i), root(&mut group, j));
+            if ri != rj {
+                group[rj] = ri;
+                linked = true;
+            }
+        }
+    }
+    if linked {
+        let roots: Vec<usize> = (0..persons.len()).map(|i| root(&mut group, i)).collect();
+        let mut size: HashMap<usize, usize> = HashMap::new();
+        for &r in &roots {
+            *size.entry(r).or_default() += 1;
+        }
+        // A linked group keeps a household one of its members already has, else gets one.
+        let mut household_of_group: HashMap<usize, String> = HashMap::new();
+        for (i, &r) in roots.iter().enumerate() {
+            if size[&r] > 1 {
+                if let Some(h) = &persons[i].household_id {
+                    household_of_group.entry(r).or_insert_with(|| h.clone());
+                }
+            }
+        }
+        for (i, &r) in roots.iter().enumerate() {
+            if size[&r] > 1 {
+                let h = household_of_group
+                    .entry(r)
+                    .or_insert_with(|| format!("hh-{}", persons[r].id))
+                    .clone();
+                persons[i].household_id = Some(h);
+            }
+        }
+    }
     lap("persons built");
     // A household's head: the member whose row says so, else the eldest.
     let mut members_of: HashMap<&str, Vec<usize>> = HashMap::new();
