@@ -84,10 +84,10 @@ fn read_records(
             .unwrap_or(&default_source);
         let mut r = RawRecord::new(id, source);
         for (cell, field) in row.iter().zip(&fields) {
-            if let Some(f) = field {
-                if !cell.trim().is_empty() {
-                    r.set(*f, cell.trim());
-                }
+            if let Some(f) = field
+                && !cell.trim().is_empty()
+            {
+                r.set(*f, cell.trim());
             }
         }
         out.push(r);

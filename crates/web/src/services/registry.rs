@@ -466,6 +466,7 @@ fn is_lap_infant(birth: &str, now: OffsetDateTime) -> bool {
 }
 
 /// A person as their rows describe them: details by consensus, category, priority, look-up keys.
+#[allow(clippy::too_many_arguments)]
 fn person_from_rows(
     vault: &Vault,
     id: String,
@@ -798,10 +799,10 @@ pub async fn resolve_registry(
         // A linked group keeps a household one of its members already has, else gets one.
         let mut household_of_group: HashMap<usize, String> = HashMap::new();
         for (i, &r) in roots.iter().enumerate() {
-            if size[&r] > 1 {
-                if let Some(h) = &persons[i].household_id {
-                    household_of_group.entry(r).or_insert_with(|| h.clone());
-                }
+            if size[&r] > 1
+                && let Some(h) = &persons[i].household_id
+            {
+                household_of_group.entry(r).or_insert_with(|| h.clone());
             }
         }
         for (i, &r) in roots.iter().enumerate() {
