@@ -92,7 +92,7 @@ pub async fn serve(
 pub async fn run(
     store: Store,
     slot: VaultSlot,
-    model: Option<drawdown_resolution::Model>,
+    matcher: Option<drawdown_web::services::registry::Matcher>,
     addr: SocketAddr,
     data_dir: &Path,
     demo: bool,
@@ -109,8 +109,8 @@ pub async fn run(
             demo,
         },
     );
-    if let Some(m) = model {
-        state.set_model(m);
+    if let Some(m) = matcher {
+        state.set_matcher(m);
     }
     tracing::info!(address = %format!("http://{bound}"), vault, "drawdown is listening");
     ready(bound);

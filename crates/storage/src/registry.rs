@@ -682,6 +682,48 @@ impl Store {
         Ok(())
     }
 
+    /// Links a row just added to a person already on the registry, with its look-up keys.
+    pub async fn attach_row(
+        &self,
+        row_id: &str,
+        person_id: &str,
+        keys: &[(String, String)],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE source_rows SET person_id = $1 WHERE id = $2")
+            .bind(person_id)
+            .bind(row_id)
+            .execute(&mut *tx)
+            .await?;
+        for (kind, key) in keys {
+            let known: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM search_keys WHERE person_id = $1 AND key = $2",
+            )
+            .bind(person_id)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+            if known == 0 {
+                sqlx::query("INSERT INTO search_keys (person_id, kind, key) VALUES ($1, $2, $3)")
+                    .bind(person_id)
+                    .bind(kind)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("UPDATE persons SET updated_at = $1 WHERE id = $2")
+            .bind(timestamp(now))
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A person made at once for rows just added by hand (the next resolution run may merge
     /// them with others).
     pub async fn add_resolved_person(

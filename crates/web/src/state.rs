@@ -48,9 +48,9 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
     pub(crate) desk: Arc<ImportDesk>,
-    /// The weights the last resolution run learned, for explanations. Held in memory only: it
-    /// carries how common each name is.
-    model: Arc<RwLock<Option<Arc<drawdown_resolution::Model>>>>,
+    /// The last resolution run's index and weights, for explanations and for matching one new
+    /// row at once. Held in memory only: it carries how common each name is.
+    matcher: Arc<RwLock<Option<Arc<crate::services::registry::Matcher>>>>,
     clock: Arc<Clock>,
 }
 
@@ -62,7 +62,7 @@ impl AppState {
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
             desk: Arc::new(ImportDesk::default()),
-            model: Arc::new(RwLock::new(None)),
+            matcher: Arc::new(RwLock::new(None)),
             clock: Arc::new(OffsetDateTime::now_utc),
         }
     }
@@ -93,14 +93,14 @@ impl AppState {
         }
     }
 
-    pub fn set_model(&self, model: drawdown_resolution::Model) {
-        if let Ok(mut m) = self.model.write() {
-            *m = Some(Arc::new(model));
+    pub fn set_matcher(&self, matcher: crate::services::registry::Matcher) {
+        if let Ok(mut m) = self.matcher.write() {
+            *m = Some(Arc::new(matcher));
         }
     }
 
-    pub fn model(&self) -> Option<Arc<drawdown_resolution::Model>> {
-        self.model.read().ok().and_then(|m| m.clone())
+    pub fn matcher(&self) -> Option<Arc<crate::services::registry::Matcher>> {
+        self.matcher.read().ok().and_then(|m| m.clone())
     }
 
     pub fn vault_label(&self) -> &'static str {
@@ -113,7 +113,7 @@ impl AppState {
         if let Ok(mut slot) = self.vault.write() {
             *slot = VaultSlot::Wiped;
         }
-        if let Ok(mut m) = self.model.write() {
+        if let Ok(mut m) = self.matcher.write() {
             *m = None;
         }
         if let Ok(mut staged) = self.desk.staged.lock() {

@@ -267,6 +267,37 @@ async fn lists_import_idempotently_and_resolve_across_spellings() {
         .await
         .json();
     assert!(!j["entries"].as_array().unwrap().is_empty(), "{j}");
+
+    // Typed in by hand once more: matched at once to the person already on the registry.
+    let before: Vec<String> = s
+        .get(
+            "/api/v1/people?q=Mohamed%20Rahim%20Karimzadah",
+            Auth::Session(&reg),
+        )
+        .await
+        .json()["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let same = s
+        .add_person(
+            &reg,
+            "Mohammed Rahim",
+            "Karimzada",
+            &[("birth_date", "1984-03-12"), ("phone", "0799555101")],
+        )
+        .await;
+    assert!(before.contains(&same), "{same} should be one of {before:?}");
+    let j = s
+        .get(
+            "/api/v1/audit?action=people.add_matched",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    assert_eq!(j["entries"].as_array().unwrap().len(), 1, "{j}");
 }
 
 #[tokio::test]

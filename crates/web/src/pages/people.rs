@@ -209,9 +209,11 @@ pub async fn add_person_record(
     details: &PersonalDetails,
     category: Category,
 ) -> Result<String, WebError> {
+    let matcher = state.matcher();
     registry::add_by_hand(
         &state.store,
         &*state.vault()?,
+        matcher.as_deref(),
         details,
         category,
         &user.actor(),

@@ -271,7 +271,7 @@ pub async fn import_decide(
             reg::commit_import(&st.store, plan, &actor, &ip, now).await?;
             st.desk.set_job(&job_id, Job::Running { owner: owner.clone(), stage: "Resolving the registry: matching every row against every other".into() });
             let (s, model) = reg::resolve_registry(&st.store, &vault, &actor, &ip, now).await?;
-            st.set_model(model);
+            st.set_matcher(model);
             Ok::<_, WebError>(format!(
                 "{list} imported. The registry now holds {} people from {} rows, in {} households; {} pairs wait for review.",
                 count(&(s.persons as i64)),
@@ -351,7 +351,7 @@ pub async fn resolve_now(
     tokio::spawn(async move {
         let job = match reg::resolve_registry(&st.store, &vault, &actor, &ip, st.now()).await {
             Ok((s, model)) => {
-                st.set_model(model);
+                st.set_matcher(model);
                 Job::Done {
                     owner,
                     summary: format!(
@@ -449,7 +449,8 @@ pub async fn person(
     let vault = state.vault()?;
     let details = open_person(&vault, &p)?;
     let stored = state.store.rows_of_person(&id).await?;
-    let model = state.model();
+    let matcher = state.matcher();
+    let model = matcher.as_ref().map(|m| m.index.model());
     let mut rows = Vec::with_capacity(stored.len());
     let mut first: Option<drawdown_resolution::RawRecord> = None;
     for r in &stored {
@@ -704,7 +705,8 @@ pub async fn review(
         let find = |id: &str| rows.iter().find(|r| r.id == id).ok_or(WebError::NotFound);
         let (va, ra) = row_view(&vault, find(&a)?)?;
         let (vb, rb) = row_view(&vault, find(&b)?)?;
-        if let Some(m) = state.model() {
+        if let Some(matcher) = state.matcher() {
+            let m = matcher.index.model();
             page.why = drawdown_resolution::explain(
                 &ra.to_record(&a, &va.list),
                 &rb.to_record(&b, &vb.list),

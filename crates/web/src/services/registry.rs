@@ -335,6 +335,22 @@ pub async fn commit_import(
     Ok(w.import_id.clone())
 }
 
+/// The resolved registry in memory, for matching one new row at once (a person typed in by
+/// hand, a walk-up) without a full run: the engine's index and, per engine cluster, the
+/// person it became. Held in memory only: it carries how common each name is.
+pub struct Matcher {
+    pub index: drawdown_resolution::Index,
+    person_of_cluster: Vec<Option<String>>,
+}
+
+impl Matcher {
+    /// The person on the registry this record is, if the engine would merge it into one.
+    pub fn person_for(&self, r: &RawRecord) -> Option<&str> {
+        let c = self.index.assign(r).cluster?;
+        self.person_of_cluster.get(c as usize)?.as_deref()
+    }
+}
+
 /// What a resolution run did.
 #[derive(Clone, Debug, Serialize)]
 pub struct ResolveSummary {
@@ -525,6 +541,7 @@ pub const BY_HAND: &str = "Entered by hand";
 pub async fn add_by_hand(
     store: &Store,
     vault: &Vault,
+    matcher: Option<&Matcher>,
     details: &PersonalDetails,
     category: Category,
     actor: &str,
@@ -593,6 +610,27 @@ pub async fn add_by_hand(
     );
     store.commit_import(&write, &ev, now).await?;
     let record = values.to_record(&row_id, BY_HAND);
+    // Someone already on the registry: the row joins them at once, as a full run would.
+    if let Some(existing) = matcher.and_then(|m| m.person_for(&record)) {
+        let keys: Vec<(String, String)> = drawdown_resolution::search_keys(&record)
+            .into_iter()
+            .map(|(kind, key)| {
+                (
+                    kind.to_string(),
+                    vault.blind_index(&format!("search:{kind}"), &key),
+                )
+            })
+            .collect();
+        let ev = AuditEvent::new(
+            actor,
+            "people.add_matched",
+            format!("person:{existing}"),
+            format!("row={row_id}"),
+            source_ip,
+        );
+        store.attach_row(&row_id, existing, &keys, &ev, now).await?;
+        return Ok(existing.to_string());
+    }
     let id = uuid::Uuid::now_v7().to_string();
     let rules: Vec<Rule> = store
         .priority_rules()
@@ -673,7 +711,7 @@ pub async fn resolve_registry(
     actor: &str,
     source_ip: &str,
     now: OffsetDateTime,
-) -> Result<(ResolveSummary, drawdown_resolution::Model), WebError> {
+) -> Result<(ResolveSummary, Matcher), WebError> {
     let clock = std::time::Instant::now();
     let lap =
         |what: &str| tracing::debug!(what, ms = clock.elapsed().as_millis() as u64, "resolution");
@@ -890,7 +928,26 @@ pub async fn resolve_registry(
     );
     store.apply_resolution(&write, &ev, now).await?;
     lap("written");
-    Ok((summary, resolution.model))
+    let mut person_of_cluster = vec![None; resolution.cluster_count];
+    for p in &write.persons {
+        for r in &p.rows {
+            if let Some(&i) = index_of.get(r.as_str()) {
+                let c = resolution.cluster_of[i] as usize;
+                if person_of_cluster[c].is_none() {
+                    person_of_cluster[c] = Some(p.id.clone());
+                }
+            }
+        }
+    }
+    let index = drawdown_resolution::Index::build(&records, &resolution);
+    lap("index built");
+    Ok((
+        summary,
+        Matcher {
+            index,
+            person_of_cluster,
+        },
+    ))
 }
 
 /// Look-up keys of a free-text query (any spelling of a name, a document number, a phone),
