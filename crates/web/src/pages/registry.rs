@@ -710,7 +710,7 @@ pub async fn review(
             page.why = drawdown_resolution::explain(
                 &ra.to_record(&a, &va.list),
                 &rb.to_record(&b, &vb.list),
-                &m,
+                m,
             )
             .to_string();
         }

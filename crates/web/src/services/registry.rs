@@ -538,6 +538,7 @@ pub const BY_HAND: &str = "Entered by hand";
 
 /// Adds one person typed in by hand: a row on the list "Entered by hand", and a person for it
 /// at once (the next resolution run merges them with the same person on other lists).
+#[allow(clippy::too_many_arguments)]
 pub async fn add_by_hand(
     store: &Store,
     vault: &Vault,
