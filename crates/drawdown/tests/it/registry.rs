@@ -453,3 +453,41 @@ async fn priority_rules_with_dates_decide_tiers_and_say_so() {
         .json();
     assert_eq!(j["entries"].as_array().unwrap().len(), 1, "{j}");
 }
+
+#[tokio::test]
+async fn an_oversized_upload_is_refused_and_changes_nothing() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    let admin = s.login("admin").await;
+    let imports_before = s
+        .get(
+            "/api/v1/audit?action=registry.import",
+            Auth::Session(&admin),
+        )
+        .await
+        .json()["entries"]
+        .as_array()
+        .unwrap()
+        .len();
+    // 300 MiB, over the 256 MiB an import may be (a 2 GB file meets the same wall, sooner or later).
+    let big = vec![b'a'; 300 << 20];
+    let form = reqwest::multipart::Form::new().text("source", "Huge").part(
+        "file",
+        reqwest::multipart::Part::bytes(big).file_name("huge.csv"),
+    );
+    let r = s.upload("/people/import", &reg, true, form).await;
+    assert!(matches!(r.status, 400 | 413), "status {}", r.status);
+    let imports_after = s
+        .get(
+            "/api/v1/audit?action=registry.import",
+            Auth::Session(&admin),
+        )
+        .await
+        .json()["entries"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(imports_before, imports_after);
+    let page = s.get("/people/import", Auth::Session(&reg)).await.text();
+    assert!(!page.contains("Huge"), "no list named Huge was made");
+}
