@@ -247,41 +247,71 @@ pub async fn import_decide(
     })?;
     state.desk.take(&token);
     let vault = state.vault()?;
-    let job = uuid::Uuid::now_v7().to_string();
+    let (actor, ip) = (user.actor(), caller.source.clone());
+    let first = format!("Reading {file_name}");
+    let job = start_job(&state, &user, first, move |st, stage| async move {
+        let now = st.now();
+        let plan = reg::plan_import(
+            &st.store,
+            &vault,
+            ImportInput {
+                source,
+                file_name,
+                bytes,
+                format: None,
+                mapping,
+            },
+            &actor,
+        )
+        .await?;
+        let (rows, list) = (plan.rows_read, plan.source.clone());
+        stage(format!("Writing {rows} rows of {list}"));
+        reg::commit_import(&st.store, plan, &actor, &ip, now).await?;
+        stage("Resolving the registry: matching every row against every other".into());
+        let (s, matcher) = reg::resolve_registry(&st.store, &vault, &actor, &ip, now).await?;
+        st.set_matcher(matcher);
+        Ok(format!(
+            "{list} imported. The registry now holds {} people from {} rows, in {} households; {} pairs wait for review.",
+            count(&s.persons),
+            count(&s.rows),
+            count(&s.households),
+            count(&s.review)
+        ))
+    });
+    see_other(&format!("/people/jobs/{job}"))
+}
+
+/// Runs `work` in the background as a job of `user`'s, whose progress page shows each stage
+/// it reports; returns the job's id.
+fn start_job<W, F>(state: &AppState, user: &CurrentUser, first_stage: String, work: W) -> String
+where
+    W: FnOnce(AppState, Box<dyn Fn(String) + Send + Sync>) -> F + Send + 'static,
+    F: std::future::Future<Output = Result<String, WebError>> + Send + 'static,
+{
+    let id = uuid::Uuid::now_v7().to_string();
+    let owner = user.id.clone();
     state.desk.set_job(
-        &job,
+        &id,
         Job::Running {
-            owner: user.id.clone(),
-            stage: format!("Reading {file_name}"),
+            owner: owner.clone(),
+            stage: first_stage,
         },
     );
-    let (st, job_id, actor, ip) = (
-        state.clone(),
-        job.clone(),
-        user.actor(),
-        caller.source.clone(),
-    );
-    let owner = user.id.clone();
+    let (st, job_id) = (state.clone(), id.clone());
+    let reporter = {
+        let (st, job_id, owner) = (st.clone(), job_id.clone(), owner.clone());
+        Box::new(move |stage: String| {
+            st.desk.set_job(
+                &job_id,
+                Job::Running {
+                    owner: owner.clone(),
+                    stage,
+                },
+            )
+        }) as Box<dyn Fn(String) + Send + Sync>
+    };
     tokio::spawn(async move {
-        let now = st.now();
-        let outcome = async {
-            let plan = reg::plan_import(&st.store, &vault, ImportInput { source, file_name, bytes, format: None, mapping }, &actor).await?;
-            let (rows, list) = (plan.rows_read, plan.source.clone());
-            st.desk.set_job(&job_id, Job::Running { owner: owner.clone(), stage: format!("Writing {rows} rows of {list}") });
-            reg::commit_import(&st.store, plan, &actor, &ip, now).await?;
-            st.desk.set_job(&job_id, Job::Running { owner: owner.clone(), stage: "Resolving the registry: matching every row against every other".into() });
-            let (s, model) = reg::resolve_registry(&st.store, &vault, &actor, &ip, now).await?;
-            st.set_matcher(model);
-            Ok::<_, WebError>(format!(
-                "{list} imported. The registry now holds {} people from {} rows, in {} households; {} pairs wait for review.",
-                count(&(s.persons as i64)),
-                count(&(s.rows as i64)),
-                count(&(s.households as i64)),
-                count(&(s.review as i64))
-            ))
-        }
-        .await;
-        let job = match outcome {
+        let job = match work(st.clone(), reporter).await {
             Ok(summary) => Job::Done { owner, summary },
             Err(e) => Job::Failed {
                 owner,
@@ -290,7 +320,7 @@ pub async fn import_decide(
         };
         st.desk.set_job(&job_id, job);
     });
-    see_other(&format!("/people/jobs/{job}"))
+    id
 }
 
 #[derive(Template)]
@@ -333,42 +363,23 @@ pub async fn resolve_now(
     Extension(caller): Extension<auth::Caller>,
 ) -> PageResult {
     let vault = state.vault()?;
-    let job = uuid::Uuid::now_v7().to_string();
-    state.desk.set_job(
-        &job,
-        Job::Running {
-            owner: user.id.clone(),
-            stage: "Resolving the registry".into(),
+    let (actor, ip) = (user.actor(), caller.source.clone());
+    let job = start_job(
+        &state,
+        &user,
+        "Resolving the registry".into(),
+        move |st, _| async move {
+            let (s, matcher) =
+                reg::resolve_registry(&st.store, &vault, &actor, &ip, st.now()).await?;
+            st.set_matcher(matcher);
+            Ok(format!(
+                "The registry now holds {} people from {} rows; {} pairs wait for review.",
+                count(&s.persons),
+                count(&s.rows),
+                count(&s.review)
+            ))
         },
     );
-    let (st, job_id, actor, ip, owner) = (
-        state.clone(),
-        job.clone(),
-        user.actor(),
-        caller.source.clone(),
-        user.id.clone(),
-    );
-    tokio::spawn(async move {
-        let job = match reg::resolve_registry(&st.store, &vault, &actor, &ip, st.now()).await {
-            Ok((s, model)) => {
-                st.set_matcher(model);
-                Job::Done {
-                    owner,
-                    summary: format!(
-                        "The registry now holds {} people from {} rows; {} pairs wait for review.",
-                        count(&s.persons),
-                        count(&s.rows),
-                        count(&s.review)
-                    ),
-                }
-            }
-            Err(e) => Job::Failed {
-                owner,
-                error: e.to_string(),
-            },
-        };
-        st.desk.set_job(&job_id, job);
-    });
     see_other(&format!("/people/jobs/{job}"))
 }
 
