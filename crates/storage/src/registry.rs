@@ -845,6 +845,49 @@ impl Store {
         Ok(household)
     }
 
+    /// Records that a document was seen for a person whose status was only claimed.
+    pub async fn verify_person(
+        &self,
+        person_id: &str,
+        document: &str,
+        by: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE persons SET status = '', updated_at = $1 WHERE id = $2")
+            .bind(&ts)
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound(format!("person {person_id}")));
+        }
+        sqlx::query("DELETE FROM verifications WHERE person_id = $1")
+            .bind(person_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO verifications (person_id, document, verified_by, verified_at) VALUES ($1, $2, $3, $4)")
+            .bind(person_id)
+            .bind(document)
+            .bind(by)
+            .bind(&ts)
+            .execute(&mut *tx)
+            .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn verified_persons(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(sqlx::query_scalar("SELECT person_id FROM verifications")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     pub async fn household_links(&self) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT person_a, person_b FROM household_links")
             .fetch_all(&self.pool)

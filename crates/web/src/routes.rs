@@ -74,6 +74,7 @@ routes! {
     post "/people/{id}/split" => pages::split_row, Need::Perm(ManagePeople), "Split a row out of a person";
     post "/people/{id}/merge" => pages::merge_with, Need::Perm(ManagePeople), "Merge a person with another";
     post "/people/{id}/household" => pages::link_household, Need::Perm(ManagePeople), "Confirm that two people travel together";
+    post "/people/{id}/verify" => pages::verify_person, Need::Perm(ManagePeople), "Record that a document was seen: the claimed status is verified";
     post "/people/{id}/priority" => pages::set_priority, Need::Perm(ManagePeople), "Set or clear a person's priority by hand";
     get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
     get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";

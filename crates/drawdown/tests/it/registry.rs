@@ -491,3 +491,49 @@ async fn an_oversized_upload_is_refused_and_changes_nothing() {
     let page = s.get("/people/import", Auth::Session(&reg)).await.text();
     assert!(!page.contains("Huge"), "no list named Huge was made");
 }
+
+#[tokio::test]
+async fn a_claimed_status_stays_unverified_until_a_document_is_seen() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    // The hotline's callers only claim their status.
+    let j = s
+        .get("/api/v1/people?status=claimed", Auth::Session(&reg))
+        .await
+        .json();
+    assert!(j["total"].as_i64().unwrap() > 0, "{j}");
+    let claimed = j["total"].as_i64().unwrap();
+    let person = &j["people"][0];
+    assert_eq!(person["status"], "claimed, unverified");
+    let id = person["id"].as_str().unwrap().to_string();
+
+    s.submit(&format!("/people/{id}/verify"), &reg, &[("document", "")])
+        .await
+        .expect(400, "no document named");
+    s.submit(
+        &format!("/people/{id}/verify"),
+        &reg,
+        &[("document", "Tazkira")],
+    )
+    .await
+    .expect(303, "verified");
+    let page = s
+        .get(&format!("/people/{id}"), Auth::Session(&reg))
+        .await
+        .text();
+    assert!(!page.contains("claimed, unverified"));
+    // Every rebuild keeps it.
+    let r = s.submit("/people/resolve", &reg, &[]).await;
+    wait_for_job(&s, &reg, &r.location().unwrap()).await;
+    let j = s
+        .get("/api/v1/people?status=claimed", Auth::Session(&reg))
+        .await
+        .json();
+    assert_eq!(j["total"].as_i64().unwrap(), claimed - 1, "{j}");
+    let admin = s.login("admin").await;
+    let j = s
+        .get("/api/v1/audit?action=people.verify", Auth::Session(&admin))
+        .await
+        .json();
+    assert_eq!(j["entries"][0]["detail"], "document=Tazkira");
+}

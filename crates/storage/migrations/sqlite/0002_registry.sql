@@ -130,3 +130,11 @@ CREATE TABLE household_links (
     decided_at TEXT NOT NULL,
     PRIMARY KEY (person_a, person_b)
 );
+
+-- A claimed status confirmed: a person saw the document. Every rebuild keeps it.
+CREATE TABLE verifications (
+    person_id TEXT PRIMARY KEY,
+    document TEXT NOT NULL,
+    verified_by TEXT NOT NULL,
+    verified_at TEXT NOT NULL
+);

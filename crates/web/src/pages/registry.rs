@@ -973,3 +973,32 @@ pub async fn link_household(
         })?;
     see_other(&format!("/people/{id}"))
 }
+
+/// "A document was seen": the claimed status is verified, on the record.
+pub async fn verify_person(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let document = form.get("document").map(|s| s.trim()).unwrap_or("");
+    if document.is_empty() || document.len() > 80 {
+        return Err(WebError::BadRequest(
+            "say which document was seen (e.g. \"US passport\")".into(),
+        ));
+    }
+    // The kind of document only: its number is personal and belongs in the lists.
+    let ev = AuditEvent::new(
+        user.actor(),
+        "people.verify",
+        format!("person:{id}"),
+        format!("document={document}"),
+        &caller.source,
+    );
+    state
+        .store
+        .verify_person(&id, document, &user.actor(), &ev, state.now())
+        .await?;
+    see_other(&format!("/people/{id}"))
+}

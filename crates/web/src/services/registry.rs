@@ -491,10 +491,13 @@ fn person_from_rows(
     rows: Vec<String>,
     household_id: Option<String>,
     rules: &[Rule],
+    verified: bool,
     now: OffsetDateTime,
 ) -> Result<ResolvedPerson, WebError> {
     let details = details_of(vals);
     let (category, status) = category_of(vals);
+    // A document seen settles a claim.
+    let status = if verified { "" } else { status };
     let facts = Facts {
         category,
         claimed: !status.is_empty(),
@@ -647,6 +650,7 @@ pub async fn add_by_hand(
         vec![row_id],
         None,
         &rules,
+        false,
         now,
     )?;
     let ev = AuditEvent::new(
@@ -735,6 +739,7 @@ pub async fn resolve_registry(
         .into_iter()
         .map(|(_, r)| r)
         .collect();
+    let verified = store.verified_persons().await?;
     let index_of: HashMap<&str, usize> = rows
         .iter()
         .enumerate()
@@ -793,6 +798,7 @@ pub async fn resolve_registry(
         }
         let recs: Vec<&RawRecord> = members.iter().map(|&i| &records[i]).collect();
         let row_ids: Vec<String> = members.iter().map(|&i| rows[i].id.clone()).collect();
+        let is_verified = verified.contains(&id);
         persons.push(person_from_rows(
             vault,
             id,
@@ -801,6 +807,7 @@ pub async fn resolve_registry(
             row_ids,
             household_id,
             &rules,
+            is_verified,
             now,
         )?);
     }
