@@ -165,13 +165,26 @@ impl Store {
 
     /// Persons by id, in the order given (ids that do not exist are skipped).
     pub async fn persons_by_ids(&self, ids: &[String]) -> Result<Vec<PersonRecord>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(p) = self.person(id).await? {
-                out.push(p);
+        let mut found: std::collections::HashMap<String, PersonRecord> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(200) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "{} WHERE id IN ({})",
+                select_persons!(""),
+                placeholders.join(",")
+            );
+            // Only placeholders are generated; every id is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                let p = person(&row)?;
+                found.insert(p.id.clone(), p);
             }
         }
-        Ok(out)
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     pub async fn household_members(&self, household_id: &str) -> Result<Vec<PersonRecord>> {

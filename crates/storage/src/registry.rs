@@ -110,7 +110,8 @@ pub struct ResolutionWrite {
     pub persons: Vec<ResolvedPerson>,
     pub households: Vec<(String, Option<String>)>,
     pub review: Vec<(String, String, f64)>,
-    pub model: String,
+    /// What the run did, as JSON (counts, not the model: the model holds name frequencies).
+    pub stats: String,
     pub rows_total: i64,
 }
 
@@ -203,6 +204,28 @@ async fn bulk_insert(
     Ok(())
 }
 
+macro_rules! select_sources {
+    ($rest:literal) => {
+        concat!(
+            "SELECT s.id, s.name, s.mapping, \
+             (SELECT count(*) FROM source_rows r WHERE r.source_id = s.id AND r.removed_in IS NULL) AS rows_live, \
+             (SELECT count(*) FROM imports i WHERE i.source_id = s.id) AS imports \
+             FROM sources s ",
+            $rest
+        )
+    };
+}
+
+fn source(r: &AnyRow) -> Result<SourceRecord> {
+    Ok(SourceRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        mapping: r.try_get("mapping")?,
+        rows_live: r.try_get("rows_live")?,
+        imports: r.try_get("imports")?,
+    })
+}
+
 macro_rules! select_rows {
     ($rest:literal) => {
         concat!(
@@ -216,47 +239,18 @@ macro_rules! select_rows {
 
 impl Store {
     pub async fn source_by_name(&self, name: &str) -> Result<Option<SourceRecord>> {
-        let row = sqlx::query(
-            "SELECT s.id, s.name, s.mapping, \
-             (SELECT count(*) FROM source_rows r WHERE r.source_id = s.id AND r.removed_in IS NULL) AS rows_live, \
-             (SELECT count(*) FROM imports i WHERE i.source_id = s.id) AS imports \
-             FROM sources s WHERE s.name = $1",
-        )
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(SourceRecord {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                mapping: r.try_get("mapping")?,
-                rows_live: r.try_get("rows_live")?,
-                imports: r.try_get("imports")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(select_sources!("WHERE s.name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(source).transpose()
     }
 
     pub async fn sources(&self) -> Result<Vec<SourceRecord>> {
-        let rows = sqlx::query(
-            "SELECT s.id, s.name, s.mapping, \
-             (SELECT count(*) FROM source_rows r WHERE r.source_id = s.id AND r.removed_in IS NULL) AS rows_live, \
-             (SELECT count(*) FROM imports i WHERE i.source_id = s.id) AS imports \
-             FROM sources s ORDER BY s.name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SourceRecord {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    mapping: r.try_get("mapping")?,
-                    rows_live: r.try_get("rows_live")?,
-                    imports: r.try_get("imports")?,
-                })
-            })
-            .collect()
+        let rows = sqlx::query(select_sources!("ORDER BY s.name"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source).collect()
     }
 
     /// The keys of every row a list has had (live or removed).
@@ -665,13 +659,13 @@ impl Store {
         )
         .await?;
         sqlx::query(
-            "INSERT INTO resolution_runs (id, rows_total, persons, review_pairs, model, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO resolution_runs (id, rows_total, persons, review_pairs, stats, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&w.run_id)
         .bind(w.rows_total)
         .bind(w.persons.len() as i64)
         .bind(w.review.len() as i64)
-        .bind(&w.model)
+        .bind(&w.stats)
         .bind(&ts)
         .execute(&mut *tx)
         .await?;
@@ -768,17 +762,6 @@ impl Store {
         append(&mut tx, event, now).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// The model of the latest resolution run.
-    pub async fn latest_model(&self) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT model FROM resolution_runs ORDER BY created_at DESC LIMIT 1",
-            )
-            .fetch_optional(&self.pool)
-            .await?,
-        )
     }
 
     /// Records that two persons travel together and puts them in one household at once (the

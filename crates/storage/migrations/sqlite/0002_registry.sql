@@ -105,13 +105,14 @@ CREATE TABLE priority_rules (
     created_at TEXT NOT NULL
 );
 
--- The model the last resolution learned (weights), so explanations can be given later.
+-- What each resolution run did (counts of pairs, EM iterations, links): not the model itself,
+-- which holds how common each name is and stays in memory.
 CREATE TABLE resolution_runs (
     id TEXT PRIMARY KEY,
     rows_total INTEGER NOT NULL,
     persons INTEGER NOT NULL,
     review_pairs INTEGER NOT NULL,
-    model TEXT NOT NULL,
+    stats TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
 
