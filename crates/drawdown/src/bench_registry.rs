@@ -62,6 +62,7 @@ async fn measure(dir: &std::path::Path, people: usize, searches: usize) -> anyho
             bytes: csv,
             format: None,
             mapping: None,
+            overrides: vec![],
         };
         let plan = registry::plan_import(&store, &vault, input, "bench").await?;
         registry::commit_import(&store, plan, "bench", "bench", now).await?;

@@ -77,6 +77,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
             bytes: csv,
             format: None,
             mapping: None,
+            overrides: vec![],
         };
         let plan = registry::plan_import(&store, &vault, input, "console:demo").await?;
         registry::commit_import(&store, plan, "console:demo", "console", now).await?;

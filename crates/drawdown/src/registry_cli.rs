@@ -186,48 +186,32 @@ pub async fn import(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let pb = spinner(&format!("Reading {file_name}"));
-    let mut plan = registry::plan_import(
+    let mut overrides = Vec::new();
+    for (h, t) in header_map(maps)? {
+        let target = if t == "-" || t == "none" {
+            None
+        } else {
+            Some(
+                drawdown_import::Target::parse(&t)
+                    .with_context(|| format!("--map {h}={t}: unknown field"))?,
+            )
+        };
+        overrides.push((h, target));
+    }
+    let plan = registry::plan_import(
         &store,
         &vault,
         ImportInput {
             source: source.into(),
             file_name: file_name.clone(),
-            bytes: bytes.clone(),
+            bytes,
             format: None,
             mapping: None,
+            overrides,
         },
         &console_actor(),
     )
     .await?;
-    if !maps.is_empty() {
-        let maps = header_map(maps)?;
-        let mut columns = plan.mapping.clone();
-        for (i, h) in plan.headers.iter().enumerate() {
-            if let Some(t) = maps.get(&h.to_lowercase()) {
-                columns[i] = if t == "-" || t == "none" {
-                    None
-                } else {
-                    Some(
-                        drawdown_import::Target::parse(t)
-                            .with_context(|| format!("--map {h}={t}: unknown field"))?,
-                    )
-                };
-            }
-        }
-        plan = registry::plan_import(
-            &store,
-            &vault,
-            ImportInput {
-                source: source.into(),
-                file_name: file_name.clone(),
-                bytes,
-                format: None,
-                mapping: Some(columns),
-            },
-            &console_actor(),
-        )
-        .await?;
-    }
     pb.finish_and_clear();
     println!(
         "{file_name}: {} rows read ({}), mapping {}:",

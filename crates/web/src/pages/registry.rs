@@ -113,6 +113,7 @@ async fn preview(
             bytes,
             format: None,
             mapping,
+            overrides: vec![],
         },
         &user.actor(),
     )
@@ -260,6 +261,7 @@ pub async fn import_decide(
                 bytes,
                 format: None,
                 mapping,
+                overrides: vec![],
             },
             &actor,
         )

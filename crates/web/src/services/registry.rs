@@ -80,6 +80,9 @@ pub struct ImportInput {
     pub format: Option<Format>,
     /// A corrected mapping (one entry per column); the remembered or suggested one otherwise.
     pub mapping: Option<Vec<Option<Target>>>,
+    /// Corrections by header (case ignored), laid over whichever mapping applies: `None`
+    /// leaves the column out (the console's `--map Header=field`).
+    pub overrides: Vec<(String, Option<Target>)>,
 }
 
 /// A planned import: everything a dry run shows, and the write it would make.
@@ -167,6 +170,22 @@ pub async fn plan_import(
             (merged, "remembered for this list")
         }
         (None, None) => (suggested.columns.clone(), "suggested from the headers"),
+    };
+    let (columns, mapping_origin) = if input.overrides.is_empty() {
+        (columns, mapping_origin)
+    } else {
+        let mut columns = columns;
+        for (h, t) in &input.overrides {
+            let i = table
+                .headers
+                .iter()
+                .position(|x| x.trim().to_lowercase() == h.trim().to_lowercase())
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!("the file has no column '{h}' to map"))
+                })?;
+            columns[i] = *t;
+        }
+        (columns, "as you corrected it")
     };
     if columns.len() != table.headers.len() {
         return Err(WebError::BadRequest(format!(
@@ -912,7 +931,7 @@ pub async fn resolve_registry(
         households,
         review,
         // What the run did, not the model itself: the model holds name frequencies.
-        model: serde_json::json!({
+        stats: serde_json::json!({
             "candidate_pairs": resolution.stats.candidate_pairs,
             "pairs_skipped": resolution.stats.pairs_skipped,
             "em_iterations": resolution.stats.em_iterations,
