@@ -1,11 +1,16 @@
 //! `drawdown`: the drawdown and evacuation of a post, in one binary: the web UI, the JSON API
 //! and this command line.
 
+mod accountability_cli;
 mod bench;
 mod bench_registry;
 mod bench_resolve;
 mod console;
 mod demo;
+mod destruction_cli;
+mod movement_cli;
+mod outreach_cli;
+mod posture_cli;
 mod registry_cli;
 mod server;
 
@@ -186,6 +191,21 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+
+    #[command(flatten)]
+    Posture(posture_cli::Command),
+
+    #[command(flatten)]
+    Destruction(destruction_cli::Command),
+
+    #[command(flatten)]
+    Movement(movement_cli::Command),
+
+    #[command(flatten)]
+    Accountability(accountability_cli::Command),
+
+    #[command(flatten)]
+    Outreach(outreach_cli::Command),
 }
 
 #[derive(Subcommand)]
@@ -243,6 +263,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         searches: usize,
     },
+
+    #[command(flatten)]
+    Posture(posture_cli::BenchCommand),
+
+    #[command(flatten)]
+    Destruction(destruction_cli::BenchCommand),
+
+    #[command(flatten)]
+    Movement(movement_cli::BenchCommand),
+
+    #[command(flatten)]
+    Accountability(accountability_cli::BenchCommand),
+
+    #[command(flatten)]
+    Outreach(outreach_cli::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -363,6 +398,36 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Bench {
             command: BenchCommand::Registry { people, searches },
         } => bench_registry::run(people, searches).await,
+        Command::Posture(c) => posture_cli::run(c).await,
+
+        Command::Destruction(c) => destruction_cli::run(c).await,
+
+        Command::Movement(c) => movement_cli::run(c).await,
+
+        Command::Accountability(c) => accountability_cli::run(c).await,
+
+        Command::Outreach(c) => outreach_cli::run(c).await,
+
+        Command::Bench {
+            command: BenchCommand::Posture(c),
+        } => posture_cli::bench(c).await,
+
+        Command::Bench {
+            command: BenchCommand::Destruction(c),
+        } => destruction_cli::bench(c).await,
+
+        Command::Bench {
+            command: BenchCommand::Movement(c),
+        } => movement_cli::bench(c).await,
+
+        Command::Bench {
+            command: BenchCommand::Accountability(c),
+        } => accountability_cli::bench(c).await,
+
+        Command::Bench {
+            command: BenchCommand::Outreach(c),
+        } => outreach_cli::bench(c).await,
+
         Command::Bench { .. } | Command::Resolve { .. } => Ok(()),
     }
 }

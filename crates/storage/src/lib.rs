@@ -9,10 +9,15 @@
 //! chain in the same transaction: a write without its audit entry cannot be expressed.
 #![forbid(unsafe_code)]
 
+pub mod accountability;
 pub mod audit;
+pub mod destruction;
 mod error;
+pub mod movement;
 mod org;
+pub mod outreach;
 mod persons;
+pub mod posture;
 mod priority;
 pub mod registry;
 mod sessions;

@@ -14,6 +14,13 @@ use drawdown_domain::{Permission, Role, RoleSet};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+// Each area's JSON handlers live in a file of its own under api/.
+pub mod accountability;
+pub mod destruction;
+pub mod movement;
+pub mod outreach;
+pub mod posture;
+
 /// A [`WebError`] rendered as JSON.
 pub struct ApiError(pub WebError);
 
@@ -42,7 +49,7 @@ pub fn error_body(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+pub type ApiResult = Result<Json<Value>, ApiError>;
 
 pub async fn me(Extension(user): Extension<CurrentUser>) -> ApiResult {
     let perms: Vec<Permission> = Permission::ALL

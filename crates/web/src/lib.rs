@@ -8,7 +8,9 @@
 mod api;
 mod assets;
 pub mod auth;
+pub mod charts;
 mod error;
+pub mod i18n;
 mod pages;
 pub mod routes;
 pub mod services;

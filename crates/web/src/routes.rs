@@ -57,7 +57,6 @@ routes! {
     post "/login" => pages::login, Need::Public, "Log in with username and password";
     post "/logout" => pages::logout, Need::Login, "End this session";
     get "/" => pages::dashboard, Need::Perm(ViewDashboard), "Dashboard: the post's footprint";
-    get "/posture" => pages::posture, Need::Perm(ViewPosture), "Posture, tripwires and decisions";
     get "/people" => pages::people, Need::Perm(ViewPeople), "The registry (audited read)";
     post "/people" => pages::add_person, Need::Perm(ManagePeople), "Add a person to the registry";
     get "/people/import" => pages::import_page, Need::Perm(ManagePeople), "Import a list: upload";
@@ -76,10 +75,6 @@ routes! {
     post "/people/{id}/household" => pages::link_household, Need::Perm(ManagePeople), "Confirm that two people travel together";
     post "/people/{id}/verify" => pages::verify_person, Need::Perm(ManagePeople), "Record that a document was seen: the claimed status is verified";
     post "/people/{id}/priority" => pages::set_priority, Need::Perm(ManagePeople), "Set or clear a person's priority by hand";
-    get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
-    get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";
-    get "/alerts" => pages::alerts, Need::Perm(SendAlerts), "Alerts to segments of the registry";
-    get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "Sensitive holdings and their destruction";
     get "/protection" => pages::protection, Need::Login, "Vault status, unlock, wipe";
     post "/protection/unlock" => pages::unlock, Need::Perm(UnlockVault), "Unlock the vault with the passphrase";
     post "/protection/wipe" => pages::wipe_request, Need::Perm(Wipe), "Request a wipe (a second wipe authority confirms)";
@@ -96,6 +91,27 @@ routes! {
     post "/admin/tokens/{id}/revoke" => pages::revoke_token, Need::Perm(ManageTokens), "Revoke a device token";
     get "/admin/audit" => pages::audit, Need::Perm(ViewAudit), "The audit log, filtered";
     get "/admin/audit/export.csv" => pages::audit_csv, Need::Perm(ViewAudit), "The audit log as CSV (audited)";
+
+    // ---- posture (issue 4): situation log, tripwires, postures, decisions ----
+    get "/posture" => pages::posture, Need::Perm(ViewPosture), "Posture, tripwires and decisions";
+    // ---- end of posture ----
+
+    // ---- destruction (issue 5): holdings, devices, plan to zero, witnessed records ----
+    get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "Sensitive holdings and their destruction";
+    // ---- end of destruction ----
+
+    // ---- movement (issue 6): departures, planner, manifests, exports ----
+    get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
+    // ---- end of movement ----
+
+    // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----
+    get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";
+    // ---- end of accountability ----
+
+    // ---- outreach (issue 8): segments, alerts, outbox, self-registration ----
+    get "/alerts" => pages::alerts, Need::Perm(SendAlerts), "Alerts to segments of the registry";
+    // ---- end of outreach ----
+
     get "/api/openapi.json" => api::openapi, Need::Public, "This document";
     get "/api/v1/me" => api::me, Need::Login, "Who the caller is and what they may do";
     get "/api/v1/footprint" => api::footprint, Need::Perm(ViewDashboard), "Head-counts by category, sites, vault state";

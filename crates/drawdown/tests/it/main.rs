@@ -9,13 +9,18 @@
 mod harness;
 
 mod access;
+mod accountability;
 mod api_tokens;
 mod audit;
 mod auth;
 mod cli;
+mod destruction;
 mod durability;
+mod movement;
 mod openapi;
+mod outreach;
 mod postgres;
+mod posture;
 mod registry;
 mod vault;
 mod wipe;

@@ -83,10 +83,28 @@ async fn lists_import_idempotently_and_resolve_across_spellings() {
     // A corrected mapping from the console; a column the file lacks is a clear error.
     let r = import(&partner, "Partner X", &["--dry-run", "--map", "ولایت=none"]);
     r.assert_ok();
-    assert!(r.stdout.contains("mapping as you corrected it"), "{}", r.stdout);
-    assert!(r.stdout.lines().any(|l| l.contains("ولایت") && l.contains("(not imported)")), "{}", r.stdout);
-    let r = import(&partner, "Partner X", &["--dry-run", "--map", "Shoe size=none"]);
-    assert!(!r.ok() && r.stderr.contains("no column 'shoe size'"), "{}", r.all());
+    assert!(
+        r.stdout.contains("mapping as you corrected it"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("ولایت") && l.contains("(not imported)")),
+        "{}",
+        r.stdout
+    );
+    let r = import(
+        &partner,
+        "Partner X",
+        &["--dry-run", "--map", "Shoe size=none"],
+    );
+    assert!(
+        !r.ok() && r.stderr.contains("no column 'shoe size'"),
+        "{}",
+        r.all()
+    );
 
     // The real import, then the same file again: nothing changes.
     import(&partner, "Partner X", &[]).assert_ok();

@@ -18,6 +18,12 @@ struct DashboardPage {
     sites: Vec<drawdown_storage::SiteRecord>,
     vault: &'static str,
     audit_entries: i64,
+    /// Each area's card, rendered by its own module (HTML from askama, escaped there).
+    posture_card: String,
+    holdings_card: String,
+    departures_card: String,
+    accountability_card: String,
+    alerts_card: String,
 }
 
 /// Head-counts by category, in the order PRODUCT.md lists them, with bar widths.
@@ -57,6 +63,15 @@ pub async fn dashboard(
         sites: state.store.sites().await?,
         vault: state.vault_label(),
         audit_entries: state.store.audit_head().await?.0,
+        posture_card: super::posture::dashboard_card(&state, &user).await?,
+
+        holdings_card: super::destruction::dashboard_card(&state, &user).await?,
+
+        departures_card: super::movement::dashboard_card(&state, &user).await?,
+
+        accountability_card: super::accountability::dashboard_card(&state, &user).await?,
+
+        alerts_card: super::alerts::dashboard_card(&state, &user).await?,
     };
     render(&page, StatusCode::OK)
 }
@@ -70,7 +85,7 @@ struct SectionPage {
     parts: &'static [&'static str],
 }
 
-async fn section(
+pub(super) async fn section(
     state: &AppState,
     user: &CurrentUser,
     href: &str,
@@ -85,81 +100,4 @@ async fn section(
         parts,
     };
     render(&page, StatusCode::OK)
-}
-
-pub async fn posture(
-    State(s): State<AppState>,
-    Extension(u): Extension<CurrentUser>,
-) -> PageResult {
-    section(&s, &u, "/posture", "Posture", "Where the post stands, and why: the situation log, tripwires, posture levels and the committee's decisions.", &[
-        "Situation log of indicators (places taken, roads closed, airport status, assessments) with source and confidence",
-        "Tripwires over measures derived from the log, each recommending a posture",
-        "Posture levels (normal, heightened, authorized departure, ordered departure, suspended) with checklists",
-        "Decision log: who decided what, when and why",
-    ]).await
-}
-
-pub async fn movement(
-    State(s): State<AppState>,
-    Extension(u): Extension<CurrentUser>,
-) -> PageResult {
-    section(&s, &u, "/movement", "Movement", "Departures and manifests: who leaves on which flight or convoy.", &[
-        "Departures board (flights, convoys) with seats, gate and status",
-        "A planner that keeps households together, respects priority, deadlines and gate throughput",
-        "Manifest editor and exports (CSV, XLSX, PDF) with advance passenger information",
-    ]).await
-}
-
-pub async fn accountability(
-    State(s): State<AppState>,
-    Extension(u): Extension<CurrentUser>,
-) -> PageResult {
-    section(
-        &s,
-        &u,
-        "/accountability",
-        "Accountability",
-        "Who is where, without handing anyone a list.",
-        &[
-            "Checkpoints from rally point to safe haven",
-            "Signed boarding passes verified offline",
-            "A scanning page that works without the network; live head-counts",
-        ],
-    )
-    .await
-}
-
-pub async fn alerts(State(s): State<AppState>, Extension(u): Extension<CurrentUser>) -> PageResult {
-    section(
-        &s,
-        &u,
-        "/alerts",
-        "Alerts",
-        "Reach the right people, in English, Dari and Pashto.",
-        &[
-            "Segments of the registry, counted before sending",
-            "Templates and messages with per-person fields; two-person approval for large sends",
-            "Email and SMS outbox with delivery status; public self-registration form",
-        ],
-    )
-    .await
-}
-
-pub async fn destruction(
-    State(s): State<AppState>,
-    Extension(u): Extension<CurrentUser>,
-) -> PageResult {
-    section(
-        &s,
-        &u,
-        "/destruction",
-        "Destruction",
-        "The ledger and the plan to zero for sensitive holdings.",
-        &[
-            "Inventory of holdings by kind, classification and priority",
-            "Approved methods and devices with capacity; a plan with days to zero",
-            "Witnessed destruction records, certificates, burn-down chart",
-        ],
-    )
-    .await
 }

@@ -22,18 +22,28 @@ pub type PageResult = Result<Response, WebError>;
 pub const WIPE_CONFIRM_MINUTES: i64 = 5;
 
 mod account;
+mod accountability;
 mod admin;
+mod alerts;
 mod dashboard;
+mod destruction;
 mod login;
+mod movement;
 mod people;
+mod posture;
 mod protection;
 mod registry;
 
 pub use account::*;
+pub use accountability::*;
 pub use admin::*;
+pub use alerts::*;
 pub use dashboard::*;
+pub use destruction::*;
 pub use login::*;
+pub use movement::*;
 pub use people::*;
+pub use posture::*;
 pub use protection::*;
 pub use registry::*;
 

@@ -2,6 +2,12 @@
 
 use crate::console::{add_user_record, initialise, write_key_file};
 use crate::server;
+
+mod accountability;
+mod destruction;
+mod movement;
+mod outreach;
+mod posture;
 use anyhow::Context;
 use drawdown_domain::Role;
 use drawdown_domain::scenario;
@@ -88,6 +94,25 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
         registry::resolve_registry(&store, &vault, "console:demo", "console", now).await?;
     bar.finish_and_clear();
 
+    // Each area seeds what the post held in August 2021, in the order they depend on each
+    // other (manifests need the registry, passes need manifests).
+    let ctx = Ctx {
+        store: &store,
+        vault: &vault,
+        now,
+        small,
+    };
+    let mut lines = Vec::new();
+    lines.extend(posture::seed(&ctx).await?);
+
+    lines.extend(destruction::seed(&ctx).await?);
+
+    lines.extend(movement::seed(&ctx).await?);
+
+    lines.extend(accountability::seed(&ctx).await?);
+
+    lines.extend(outreach::seed(&ctx).await?);
+
     let (people, review) = (summary.persons, summary.review);
     server::run(
         store,
@@ -100,6 +125,9 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
             println!();
             println!("  Drawdown demo: {}", scenario.organisation.name);
             println!("  The registry: {rows_total} rows from 6 lists, resolved into {people} people ({review} pairs to review).");
+            for line in &lines {
+                println!("  {line}");
+            }
             println!("  Open http://{bound}/ and log in as one of:");
             for u in &scenario.users {
                 let roles: Vec<&str> = u.roles.iter().map(Role::label).collect();
@@ -114,6 +142,17 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
         },
     )
     .await
+}
+
+/// What each area's demo seeding may use.
+#[allow(dead_code)] // each area reads what it needs as it grows
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub vault: &'a drawdown_vault::Vault,
+    /// The demo's wall-clock start.
+    pub now: OffsetDateTime,
+    /// `--scale small`: a few hundred people, for tests and quick tries.
+    pub small: bool,
 }
 
 /// The reference scenario's lists as the post would receive them: CSV files with their own

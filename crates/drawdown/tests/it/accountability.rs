@@ -1,0 +1,1 @@
+//! accountability: integration tests against the real server.

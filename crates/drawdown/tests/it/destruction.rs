@@ -1,0 +1,1 @@
+//! destruction: integration tests against the real server.

@@ -1,0 +1,1 @@
+//! movement: integration tests against the real server.

@@ -1,0 +1,1 @@
+//! outreach: integration tests against the real server.

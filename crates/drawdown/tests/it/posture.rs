@@ -1,0 +1,1 @@
+//! posture: integration tests against the real server.

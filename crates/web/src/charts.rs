@@ -1,0 +1,1 @@
+//! Charts drawn as inline SVG on the server: no script, no third-party library, readable without colour.

@@ -1,0 +1,1 @@
+//! accountability: the operations behind its pages, API and command line.

@@ -1,0 +1,1 @@
+//! destruction: the operations behind its pages, API and command line.

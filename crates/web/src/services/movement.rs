@@ -1,0 +1,1 @@
+//! movement: the operations behind its pages, API and command line.

@@ -1,0 +1,1 @@
+//! outreach: the operations behind its pages, API and command line.

@@ -1,0 +1,1 @@
+//! posture: the operations behind its pages, API and command line.
