@@ -60,3 +60,21 @@ document.addEventListener("keydown", function (e) {
   var b = document.querySelector('button[data-key="' + e.key.toLowerCase() + '"]');
   if (b) { e.preventDefault(); b.click(); }
 });
+
+/* ---- posture ---- */
+/* ---- end of posture ---- */
+
+/* ---- destruction ---- */
+/* ---- end of destruction ---- */
+
+/* ---- movement ---- */
+/* ---- end of movement ---- */
+
+/* ---- accountability ---- */
+/* ---- end of accountability ---- */
+
+/* ---- outreach ---- */
+/* ---- end of outreach ---- */
+
+/* ---- shared ---- */
+/* ---- end of shared ---- */

@@ -20,6 +20,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),
     ),
+    // ---- accountability: the scanning page's script, decoder and service worker ----
+    // ---- end of accountability ----
+
+    // ---- others ----
+    // ---- end of others ----
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Response {
