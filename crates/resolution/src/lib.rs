@@ -139,7 +139,7 @@ pub struct Resolution {
     /// Cluster of each input record, dense ids from 0 in order of first appearance.
     pub cluster_of: Vec<u32>,
     pub cluster_count: usize,
-    /// Uncertain pairs across clusters, strongest first.
+    /// Uncertain pairs across clusters, most uncertain first (weight nearest 0, even odds).
     pub review: Vec<ReviewPair>,
     pub stats: Stats,
     pub model: Model,
@@ -314,9 +314,11 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
             }
         })
         .collect();
+    // Most uncertain first: a weight near 0 is even odds.
     review.sort_by(|x, y| {
-        y.score
-            .total_cmp(&x.score)
+        x.score
+            .abs()
+            .total_cmp(&y.score.abs())
             .then(x.i.cmp(&y.i))
             .then(x.j.cmp(&y.j))
     });

@@ -490,12 +490,14 @@ impl Store {
 
     /// The review queue, most uncertain first (scores nearest the middle of the band first is
     /// the engine's business; here: highest score first).
+    /// The most uncertain pairs first: a match weight is log2 of the odds that the two rows are
+    /// one person, so the closer to 0 (even odds), the more a person's eye is worth.
     pub async fn review_queue(
         &self,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<(String, String, f64)>> {
-        let rows = sqlx::query("SELECT row_a, row_b, score FROM review_pairs ORDER BY score DESC, row_a, row_b LIMIT $1 OFFSET $2")
+        let rows = sqlx::query("SELECT row_a, row_b, score FROM review_pairs ORDER BY abs(score), row_a, row_b LIMIT $1 OFFSET $2")
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
