@@ -109,8 +109,10 @@ pub async fn run(
             demo,
         },
     );
-    if let Some(m) = matcher {
-        state.set_matcher(m);
+    match matcher {
+        Some(m) => state.set_matcher(m),
+        // Restored from the stored registry in the background when the vault is open.
+        None => state.refresh_matcher(),
     }
     tracing::info!(address = %format!("http://{bound}"), vault, "drawdown is listening");
     ready(bound);

@@ -81,7 +81,7 @@ pub use blocking::KeyStats;
 pub use compare::Comparison;
 pub use explain::{Explanation, FieldExplanation, explain};
 pub use index::{Assignment, Candidate, Index};
-pub use model::{ComparisonModel, Config, Decision, LevelModel, Model};
+pub use model::{ComparisonModel, Config, Decision, LevelModel, Model, Parameters};
 pub use record::{Field, RawRecord};
 pub use search::{query_keys, search_keys};
 
@@ -143,6 +143,46 @@ pub struct Resolution {
     pub review: Vec<ReviewPair>,
     pub stats: Stats,
     pub model: Model,
+}
+
+/// The resolution a registry already holds (its persons as stored, one cluster id per
+/// record) under a model trained by an earlier run: what a restarted server needs to match
+/// new rows at once ([`Index::build`]) without running EM again. Name frequencies are counted
+/// afresh from the records, which is why they need not be stored.
+pub fn restore(
+    records: &[RawRecord],
+    cluster_of: &[u32],
+    parameters: &Parameters,
+    config: &Config,
+) -> Result<Resolution, ResolveError> {
+    check_config(config)?;
+    check_ids(records)?;
+    if cluster_of.len() != records.len() {
+        return Err(ResolveError::InvalidConfig(format!(
+            "{} clusters for {} records",
+            cluster_of.len(),
+            records.len()
+        )));
+    }
+    let prep = features::prepare(records, config.threads);
+    let tf = name_shares(&prep).table(&prep.names);
+    let model = Model::from_parameters(parameters, config.clone(), tf)
+        .map_err(|e| ResolveError::InvalidConfig(format!("stored model: {e}")))?;
+    let cluster_count = cluster_of
+        .iter()
+        .map(|&c| c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    Ok(Resolution {
+        cluster_of: cluster_of.to_vec(),
+        cluster_count,
+        review: Vec::new(),
+        stats: Stats {
+            records: records.len(),
+            ..Stats::default()
+        },
+        model,
+    })
 }
 
 /// Resolves records into persons.

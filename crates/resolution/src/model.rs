@@ -152,6 +152,67 @@ pub struct Model {
     weights: Table,
 }
 
+/// What training learnt, without the name frequencies (those come from the records):
+/// plain numbers, no personal data, so they may be stored in clear beside a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameters {
+    pub prior: f64,
+    /// m and u per comparison (in [`Comparison::ALL`] order), per level.
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+}
+
+impl Model {
+    pub fn parameters(&self) -> Parameters {
+        let table = |f: fn(&LevelModel) -> f64| {
+            self.comparisons
+                .iter()
+                .map(|c| c.levels.iter().map(f).collect())
+                .collect()
+        };
+        Parameters {
+            prior: self.prior,
+            m: table(|l| l.m),
+            u: table(|l| l.u),
+        }
+    }
+
+    /// The model `parameters` describe, with name frequencies counted from `tf`'s records.
+    pub(crate) fn from_parameters(
+        parameters: &Parameters,
+        config: Config,
+        tf: TermFrequencies,
+    ) -> Result<Model, String> {
+        let table = |rows: &[Vec<f64>]| -> Result<Table, String> {
+            if rows.len() != COMPARISONS {
+                return Err(format!(
+                    "{} comparisons stored, this engine has {COMPARISONS}",
+                    rows.len()
+                ));
+            }
+            let mut t = [[0.0; 8]; COMPARISONS];
+            for (c, row) in Comparison::ALL.iter().zip(rows) {
+                let levels = c.levels().len();
+                if row.len() != levels || row.iter().any(|p| !(0.0..=1.0).contains(p)) {
+                    return Err(format!("comparison {c:?}: bad probabilities"));
+                }
+                t[c.index()][..levels].copy_from_slice(row);
+            }
+            Ok(t)
+        };
+        if !(parameters.prior > 0.0 && parameters.prior < 1.0) {
+            return Err(format!("prior {} is not a probability", parameters.prior));
+        }
+        Ok(Model::new(
+            parameters.prior,
+            &table(&parameters.m)?,
+            &table(&parameters.u)?,
+            config,
+            tf,
+        ))
+    }
+}
+
 impl Default for Model {
     /// The prior model: sensible m and u before any data is seen.
     fn default() -> Self {

@@ -787,3 +787,36 @@ fn runs_are_deterministic_whatever_the_threads() {
     assert_eq!(one.cluster_of, two.cluster_of);
     assert_eq!(one.stats.candidate_pairs, two.stats.candidate_pairs);
 }
+
+#[test]
+fn a_restored_resolution_matches_as_the_run_it_was_stored_from() {
+    let s = generate(400, 17);
+    let (train, test) = s.records.split_at(s.records.len() - 40);
+    let run = resolve(train, &Config::default()).unwrap();
+    let stored = run.model.parameters();
+    let restored = restore(train, &run.cluster_of, &stored, &Config::default()).unwrap();
+    assert_eq!(
+        restored.model, run.model,
+        "same weights and name frequencies"
+    );
+    let (a, b) = (Index::build(train, &run), Index::build(train, &restored));
+    for r in test {
+        assert_eq!(a.assign(r), b.assign(r), "{}", r.id);
+    }
+    // Stored parameters that do not fit this engine are refused, not guessed at.
+    let mut bad = stored.clone();
+    bad.m.pop();
+    assert!(restore(train, &run.cluster_of, &bad, &Config::default()).is_err());
+    let mut bad = stored;
+    bad.prior = 1.5;
+    assert!(restore(train, &run.cluster_of, &bad, &Config::default()).is_err());
+    assert!(
+        restore(
+            train,
+            &run.cluster_of[1..],
+            &run.model.parameters(),
+            &Config::default()
+        )
+        .is_err()
+    );
+}

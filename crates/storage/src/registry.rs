@@ -507,6 +507,15 @@ impl Store {
             .collect()
     }
 
+    /// The statistics (and trained parameters) of the latest resolution run, as JSON text.
+    pub async fn latest_resolution_stats(&self) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT stats FROM resolution_runs ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn review_count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM review_pairs")
             .fetch_one(&self.pool)

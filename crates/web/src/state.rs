@@ -51,7 +51,17 @@ pub struct AppState {
     /// The last resolution run's index and weights, for explanations and for matching one new
     /// row at once. Held in memory only: it carries how common each name is.
     matcher: Arc<RwLock<Option<Arc<crate::services::registry::Matcher>>>>,
+    /// Bumped by every new matcher, so that a slow background refresh never replaces a newer
+    /// one; and whether a refresh is running or wanted.
+    matcher_generation: Arc<std::sync::atomic::AtomicU64>,
+    refresh: Arc<std::sync::Mutex<Refresh>>,
     clock: Arc<Clock>,
+}
+
+#[derive(Default)]
+struct Refresh {
+    running: bool,
+    again: bool,
 }
 
 impl AppState {
@@ -63,6 +73,8 @@ impl AppState {
             limiter: Arc::new(LoginLimiter::default()),
             desk: Arc::new(ImportDesk::default()),
             matcher: Arc::new(RwLock::new(None)),
+            matcher_generation: Arc::default(),
+            refresh: Arc::default(),
             clock: Arc::new(OffsetDateTime::now_utc),
         }
     }
@@ -96,7 +108,71 @@ impl AppState {
     pub fn set_matcher(&self, matcher: crate::services::registry::Matcher) {
         if let Ok(mut m) = self.matcher.write() {
             *m = Some(Arc::new(matcher));
+            self.matcher_generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
+    }
+
+    /// Rebuilds the matcher from the stored registry in the background (after a restart, an
+    /// unlock, a person added by hand). Requests that come while one runs are folded into one
+    /// more run; a result older than a matcher set meanwhile is dropped.
+    pub fn refresh_matcher(&self) {
+        {
+            let Ok(mut r) = self.refresh.lock() else {
+                return;
+            };
+            if r.running {
+                r.again = true;
+                return;
+            }
+            r.running = true;
+        }
+        let state = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let generation = state
+                    .matcher_generation
+                    .load(std::sync::atomic::Ordering::SeqCst);
+                let restored = match state.vault() {
+                    Ok(vault) => {
+                        crate::services::registry::restore_matcher(&state.store, &vault).await
+                    }
+                    Err(_) => Ok(None),
+                };
+                match restored {
+                    Ok(Some(m)) => {
+                        if let Ok(mut slot) = state.matcher.write()
+                            && state
+                                .matcher_generation
+                                .compare_exchange(
+                                    generation,
+                                    generation + 1,
+                                    std::sync::atomic::Ordering::SeqCst,
+                                    std::sync::atomic::Ordering::SeqCst,
+                                )
+                                .is_ok()
+                        {
+                            *slot = Some(Arc::new(m));
+                            tracing::info!(
+                                rows = slot.as_ref().map_or(0, |m| m.index.len()),
+                                "matcher restored from the registry"
+                            );
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not restore the matcher"),
+                }
+                let Ok(mut r) = state.refresh.lock() else {
+                    return;
+                };
+                if r.again {
+                    r.again = false;
+                } else {
+                    r.running = false;
+                    return;
+                }
+            }
+        });
     }
 
     pub fn matcher(&self) -> Option<Arc<crate::services::registry::Matcher>> {

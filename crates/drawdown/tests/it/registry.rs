@@ -563,3 +563,52 @@ async fn a_claimed_status_stays_unverified_until_a_document_is_seen() {
         .json();
     assert_eq!(j["entries"][0]["detail"], "document=Tazkira");
 }
+
+/// Waits until the server's log says the matcher was restored `times` times.
+async fn wait_for_matcher(s: &Server, times: usize) {
+    for _ in 0..600 {
+        if s.logs()
+            .matches("matcher restored from the registry")
+            .count()
+            >= times
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the matcher was not restored {times} times:\n{}", s.logs());
+}
+
+#[tokio::test]
+async fn a_person_typed_in_twice_or_after_a_restart_is_matched_to_the_first() {
+    let dir = TempDir::new("matcher");
+    let mut s = Server::demo_small_in(&dir.path).await;
+    s.stop();
+    let db = sqlite_url(&s.db_path());
+    let key = s.key_path();
+    // A restarted server has no resolution run in memory: it restores the matcher from the
+    // stored rows and the stored weights.
+    let mut s = Server::serve(&dir.join("second"), &db, Some(&key)).await;
+    wait_for_matcher(&s, 1).await;
+    let reg = s.login("registrar").await;
+    let extra = [("birth_date", "1991-07-04"), ("phone", "+93 700 123 456")];
+    let first = s.add_person(&reg, "Zmaryalai", "Testwal", &extra).await;
+    // The hand-added row joins the matcher in the background…
+    wait_for_matcher(&s, 2).await;
+    // …so the same person typed in again, spelled otherwise, is the same person.
+    let again = s.add_person(&reg, "Zmarialai", "Testwal", &extra).await;
+    assert_eq!(again, first);
+    s.stop();
+    let s = Server::serve(&dir.join("third"), &db, Some(&key)).await;
+    wait_for_matcher(&s, 1).await;
+    let reg = s.login("registrar").await;
+    let third = s
+        .add_person(
+            &reg,
+            "Zmaryalay",
+            "Testwal",
+            &[("birth_date", "1991-07-04"), ("phone", "0700123456")],
+        )
+        .await;
+    assert_eq!(third, first, "after a restart too");
+}

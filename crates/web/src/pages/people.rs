@@ -210,7 +210,7 @@ pub async fn add_person_record(
     category: Category,
 ) -> Result<String, WebError> {
     let matcher = state.matcher();
-    registry::add_by_hand(
+    let id = registry::add_by_hand(
         &state.store,
         &*state.vault()?,
         matcher.as_deref(),
@@ -220,7 +220,10 @@ pub async fn add_person_record(
         source,
         state.now(),
     )
-    .await
+    .await?;
+    // The next person typed in should find this one.
+    state.refresh_matcher();
+    Ok(id)
 }
 
 async fn people_page(

@@ -117,7 +117,9 @@ pub async fn unlock_vault(
     };
     let ev = AuditEvent::new(user.actor(), action, "vault", "", source);
     state.store.audit(&ev, state.now()).await?;
-    outcome.map(|_| ())
+    outcome?;
+    state.refresh_matcher();
+    Ok(())
 }
 
 /// Swaps a locked slot for an unlocked vault; false when it was already unlocked.

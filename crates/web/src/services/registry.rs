@@ -939,6 +939,9 @@ pub async fn resolve_registry(
             "links": resolution.stats.links,
             "merges_refused": resolution.stats.merges_refused,
             "decisions": decisions.len(),
+            // Trained m/u and prior: plain numbers, no names. A restarted server rebuilds
+            // its index from the stored rows with them (see `restore_matcher`).
+            "parameters": parameters_json(&resolution.model.parameters()),
         })
         .to_string(),
         rows_total: rows.len() as i64,
@@ -975,6 +978,78 @@ pub async fn resolve_registry(
             person_of_cluster,
         },
     ))
+}
+
+fn parameters_json(p: &drawdown_resolution::Parameters) -> serde_json::Value {
+    serde_json::json!({ "prior": p.prior, "m": p.m, "u": p.u })
+}
+
+fn parameters_from_json(v: &serde_json::Value) -> Option<drawdown_resolution::Parameters> {
+    let table = |k: &str| -> Option<Vec<Vec<f64>>> {
+        v.get(k)?
+            .as_array()?
+            .iter()
+            .map(|row| row.as_array()?.iter().map(|x| x.as_f64()).collect())
+            .collect()
+    };
+    Some(drawdown_resolution::Parameters {
+        prior: v.get("prior")?.as_f64()?,
+        m: table("m")?,
+        u: table("u")?,
+    })
+}
+
+/// The matcher of the registry as stored: its rows, the persons they belong to, and the
+/// weights the latest run trained, without running the engine again. A restarted server (or
+/// one just unlocked, or after a person was added by hand) gets its matcher back from this in
+/// seconds, where a full run takes much longer. None before the first run.
+pub async fn restore_matcher(store: &Store, vault: &Vault) -> Result<Option<Matcher>, WebError> {
+    let Some(stats) = store.latest_resolution_stats().await? else {
+        return Ok(None);
+    };
+    let Some(parameters) = serde_json::from_str::<serde_json::Value>(&stats)
+        .ok()
+        .and_then(|v| v.get("parameters").and_then(parameters_from_json))
+    else {
+        // A run from before parameters were stored: the next run stores them.
+        return Ok(None);
+    };
+    let rows = store.live_rows().await?;
+    let records: Vec<RawRecord> = rows
+        .iter()
+        .map(|r| Ok(RowValues::open(vault, r)?.to_record(&r.id, &r.source_name)))
+        .collect::<Result<_, WebError>>()?;
+    // Persons become dense cluster ids; a row not yet resolved is a person of its own.
+    let mut cluster_of_person: HashMap<&str, u32> = HashMap::new();
+    let mut person_of_cluster: Vec<Option<String>> = Vec::new();
+    let cluster_of: Vec<u32> = rows
+        .iter()
+        .map(|r| {
+            let fresh = person_of_cluster.len() as u32;
+            match r.person_id.as_deref() {
+                Some(p) => *cluster_of_person.entry(p).or_insert_with(|| {
+                    person_of_cluster.push(Some(p.to_string()));
+                    fresh
+                }),
+                None => {
+                    person_of_cluster.push(None);
+                    fresh
+                }
+            }
+        })
+        .collect();
+    let resolution = drawdown_resolution::restore(
+        &records,
+        &cluster_of,
+        &parameters,
+        &drawdown_resolution::Config::default(),
+    )
+    .map_err(|e| WebError::Internal(format!("restoring the matcher: {e}")))?;
+    let index = drawdown_resolution::Index::build(&records, &resolution);
+    Ok(Some(Matcher {
+        index,
+        person_of_cluster,
+    }))
 }
 
 /// Look-up keys of a free-text query (any spelling of a name, a document number, a phone),
