@@ -123,7 +123,6 @@ async fn lists_import_idempotently_and_resolve_across_spellings() {
     std::fs::write(
         &newer,
         PARTNER
-            .replace("0799 555 101,Kabul\np-3", "0799 555 101,Kabul\np-3")
             .replace("1990,+93 788 111 222", "1991,+93 788 111 222")
             .replace(
                 "p-2,Freshta,Karimzada,Mohammad Rahim,2019-06-01,0799 555 101,Kabul\n",
