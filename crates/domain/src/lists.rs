@@ -133,101 +133,14 @@ pub fn generate_lists(seed: u64, people: usize) -> Vec<GeneratedRow> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calendars: Gregorian and Solar Hijri (the Afghan and Iranian civil calendar), by the
-// arithmetic of the jalaali algorithm (Borkowski's 2820-year breaks), exact for years 1–3000 SH.
+// Calendars: one implementation for the workspace, in drawdown-calendar.
 
-/// Julian day number of a Gregorian date.
 fn jdn_from_gregorian(y: i64, m: i64, d: i64) -> i64 {
-    let mut jdn =
-        (y + (m - 8) / 6 + 100_100) * 1461 / 4 + (153 * ((m + 9) % 12) + 2) / 5 + d - 34_840_408;
-    jdn = jdn - (y + 100_100 + (m - 8) / 6) / 100 * 3 / 4 + 752;
-    jdn
+    drawdown_calendar::julian_day(y, m, d)
 }
 
-/// Gregorian date of a Julian day number.
 fn gregorian_from_jdn(jdn: i64) -> (i64, i64, i64) {
-    let mut j = 4 * jdn + 139_361_631;
-    j = j + (4 * jdn + 183_187_720) / 146_097 * 3 / 4 * 4 - 3908;
-    let i = (j % 1461) / 4 * 5 + 308;
-    let gd = (i % 153) / 5 + 1;
-    let gm = (i / 153) % 12 + 1;
-    let gy = j / 1461 - 100_100 + (8 - gm) / 6;
-    (gy, gm, gd)
-}
-
-const JALALI_BREAKS: [i64; 20] = [
-    -61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
-    2394, 2456, 3178,
-];
-
-/// For a Solar Hijri year: (years since the last leap year, 0 = leap; the Gregorian year in
-/// which it starts; the March day of that Gregorian year on which it starts).
-fn jal_cal(jy: i64) -> (i64, i64, i64) {
-    let gy = jy + 621;
-    let mut leap_j = -14;
-    let mut jp = JALALI_BREAKS[0];
-    let mut jump = 0;
-    for &jm in &JALALI_BREAKS[1..] {
-        jump = jm - jp;
-        if jy < jm {
-            break;
-        }
-        leap_j += jump / 33 * 8 + (jump % 33) / 4;
-        jp = jm;
-    }
-    let mut n = jy - jp;
-    leap_j += n / 33 * 8 + ((n % 33) + 3) / 4;
-    if jump % 33 == 4 && jump - n == 4 {
-        leap_j += 1;
-    }
-    let leap_g = gy / 4 - (gy / 100 + 1) * 3 / 4 - 150;
-    let march = 20 + leap_j - leap_g;
-    if jump - n < 6 {
-        n = n - jump + (jump + 4) / 33 * 33;
-    }
-    let mut leap = (((n + 1) % 33) - 1) % 4;
-    if leap == -1 {
-        leap = 4;
-    }
-    (leap, gy, march)
-}
-
-fn jdn_from_hijri(jy: i64, jm: i64, jd: i64) -> i64 {
-    let (_, gy, march) = jal_cal(jy);
-    jdn_from_gregorian(gy, 3, march) + (jm - 1) * 31 - jm / 7 * (jm - 7) + jd - 1
-}
-
-fn hijri_from_jdn(jdn: i64) -> (i64, i64, i64) {
-    let (gy, _, _) = gregorian_from_jdn(jdn);
-    let mut jy = gy - 621;
-    let (leap, _, march) = jal_cal(jy);
-    let first = jdn_from_gregorian(gy, 3, march);
-    let mut k = jdn - first;
-    if k >= 0 {
-        if k <= 185 {
-            return (jy, 1 + k / 31, k % 31 + 1);
-        }
-        k -= 186;
-    } else {
-        jy -= 1;
-        k += 179;
-        if leap == 1 {
-            k += 1;
-        }
-    }
-    (jy, 7 + k / 30, k % 30 + 1)
-}
-
-/// The Solar Hijri date of a Gregorian date: 2021-08-15 is 1400-05-24 (24 Asad 1400).
-pub fn gregorian_to_hijri(y: i32, m: u32, d: u32) -> (i32, u32, u32) {
-    let (jy, jm, jd) = hijri_from_jdn(jdn_from_gregorian(y.into(), m.into(), d.into()));
-    (jy as i32, jm as u32, jd as u32)
-}
-
-/// The Gregorian date of a Solar Hijri date: 1400-01-01 is 2021-03-21.
-pub fn hijri_to_gregorian(y: i32, m: u32, d: u32) -> (i32, u32, u32) {
-    let (gy, gm, gd) = gregorian_from_jdn(jdn_from_hijri(y.into(), m.into(), d.into()));
-    (gy as i32, gm as u32, gd as u32)
+    drawdown_calendar::gregorian(jdn)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1684,7 +1597,8 @@ fn write_date(rng: &mut ChaCha8Rng, person: &Person, profile: &Profile) -> Optio
         year_only = true;
     }
     if rng.gen_bool(profile.hijri) {
-        let (hy, hm, hd) = hijri_from_jdn(jdn_from_gregorian(y, m, d));
+        let (hy, hm, hd) =
+            drawdown_calendar::from_gregorian(y as i32, m as u32, d as u32).unwrap_or((1300, 1, 1));
         return Some(if year_only {
             format!("{hy}")
         } else if placeholder {
@@ -1978,43 +1892,6 @@ fn render(
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
-
-    #[test]
-    fn hijri_known_dates() {
-        assert_eq!(gregorian_to_hijri(2021, 8, 15), (1400, 5, 24));
-        assert_eq!(gregorian_to_hijri(2021, 3, 21), (1400, 1, 1));
-        assert_eq!(gregorian_to_hijri(2021, 3, 20), (1399, 12, 30));
-        assert_eq!(gregorian_to_hijri(1979, 3, 21), (1358, 1, 1));
-        assert_eq!(gregorian_to_hijri(2000, 1, 1), (1378, 10, 11));
-        assert_eq!(gregorian_to_hijri(2024, 3, 20), (1403, 1, 1));
-        assert_eq!(gregorian_to_hijri(2001, 9, 9), (1380, 6, 18));
-        assert_eq!(hijri_to_gregorian(1400, 5, 24), (2021, 8, 15));
-        assert_eq!(hijri_to_gregorian(1365, 1, 1), (1986, 3, 21));
-    }
-
-    #[test]
-    fn hijri_round_trips_every_day_1900_to_2030() {
-        let start = jdn_from_gregorian(1900, 1, 1);
-        let end = jdn_from_gregorian(2030, 12, 31);
-        let mut previous = hijri_from_jdn(start - 1);
-        for jdn in start..=end {
-            let (gy, gm, gd) = gregorian_from_jdn(jdn);
-            assert_eq!(jdn_from_gregorian(gy, gm, gd), jdn);
-            let (hy, hm, hd) = hijri_from_jdn(jdn);
-            assert_eq!(jdn_from_hijri(hy, hm, hd), jdn, "{hy}-{hm}-{hd}");
-            assert!((1..=12).contains(&hm) && (1..=31).contains(&hd));
-            assert!(hm > 6 || hd <= 31);
-            assert!(hm <= 6 || hd <= 30);
-            // Consecutive days are consecutive in the Hijri calendar.
-            let next = if (hy, hm) == (previous.0, previous.1) {
-                (hy, hm, previous.2 + 1)
-            } else {
-                (hy, hm, 1)
-            };
-            assert_eq!((hy, hm, hd), next);
-            previous = (hy, hm, hd);
-        }
-    }
 
     #[test]
     fn deterministic() {

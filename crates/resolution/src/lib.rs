@@ -54,7 +54,6 @@ mod compare;
 mod explain;
 mod features;
 mod hash;
-mod hijri;
 mod index;
 mod model;
 mod names;

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use crate::hijri;
 use crate::names::canonical_words;
 use crate::text::{fold, is_arabic_letter, transliterate, words};
 
@@ -219,7 +218,7 @@ fn hijri_date(jy: i32, m: u32, d: u32) -> Option<Dob> {
     // 1 Hamal is Nowruz, the default birthday of Afghan documents: a year only.
     if m != 0
         && !(m == 1 && d == 1)
-        && let Some((gy, gm, gd)) = hijri::to_gregorian(jy, m, d)
+        && let Some((gy, gm, gd)) = drawdown_calendar::to_gregorian(jy, m, d)
     {
         return Some(Dob {
             year: u16::try_from(gy).ok()?,

@@ -1,8 +1,10 @@
-//! Solar Hijri (Hijri Shamsi, the calendar of Afghan documents) to Gregorian.
+//! Solar Hijri (Hijri Shamsi, the calendar of Afghan documents) and Gregorian dates, both ways.
 //!
 //! The arithmetic is Borkowski's, as the `jalaali` libraries use it: leap years follow the
 //! 2820-year cycle with the listed break years, which agrees with the astronomical calendar
-//! for every year a living person was born in.
+//! for every year a living person was born in. One implementation for the whole workspace:
+//! the resolution engine reads Hijri dates, the list generator writes them.
+#![forbid(unsafe_code)]
 
 const BREAKS: [i64; 20] = [
     -61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
@@ -45,14 +47,14 @@ fn year_start(jy: i64) -> Option<(i64, i64, bool)> {
 }
 
 /// Julian day number of a Gregorian date.
-fn g2d(gy: i64, gm: i64, gd: i64) -> i64 {
+pub fn julian_day(gy: i64, gm: i64, gd: i64) -> i64 {
     let d = (gy + (gm - 8) / 6 + 100_100) * 1461 / 4 + (153 * ((gm + 9) % 12) + 2) / 5 + gd
         - 34_840_408;
     d - (gy + 100_100 + (gm - 8) / 6) / 100 * 3 / 4 + 752
 }
 
 /// Gregorian date of a Julian day number.
-fn d2g(jdn: i64) -> (i64, i64, i64) {
+pub fn gregorian(jdn: i64) -> (i64, i64, i64) {
     let mut j = 4 * jdn + 139_361_631;
     j += (4 * jdn + 183_187_720) / 146_097 * 3 / 4 * 4 - 3908;
     let i = (j % 1461) / 4 * 5 + 308;
@@ -63,7 +65,7 @@ fn d2g(jdn: i64) -> (i64, i64, i64) {
 }
 
 /// Whether a Solar Hijri date exists.
-pub(crate) fn valid(jy: i32, jm: u32, jd: u32) -> bool {
+pub fn valid(jy: i32, jm: u32, jd: u32) -> bool {
     let Some((_, _, leap)) = year_start(i64::from(jy)) else {
         return false;
     };
@@ -78,18 +80,47 @@ pub(crate) fn valid(jy: i32, jm: u32, jd: u32) -> bool {
 }
 
 /// The Gregorian date of a Solar Hijri date, `None` if the date does not exist.
-pub(crate) fn to_gregorian(jy: i32, jm: u32, jd: u32) -> Option<(i32, u32, u32)> {
+pub fn to_gregorian(jy: i32, jm: u32, jd: u32) -> Option<(i32, u32, u32)> {
     if !valid(jy, jm, jd) {
         return None;
     }
     let (gy, march, _) = year_start(i64::from(jy))?;
     let (jm, jd) = (i64::from(jm), i64::from(jd));
-    let jdn = g2d(gy, 3, march) + (jm - 1) * 31 - jm / 7 * (jm - 7) + jd - 1;
-    let (y, m, d) = d2g(jdn);
+    let jdn = julian_day(gy, 3, march) + (jm - 1) * 31 - jm / 7 * (jm - 7) + jd - 1;
+    let (y, m, d) = gregorian(jdn);
     Some((
         i32::try_from(y).ok()?,
         u32::try_from(m).ok()?,
         u32::try_from(d).ok()?,
+    ))
+}
+
+/// The Solar Hijri date of a Gregorian date: 2021-08-15 is 1400-05-24 (24 Asad 1400).
+/// `None` outside the years the break table covers.
+pub fn from_gregorian(y: i32, m: u32, d: u32) -> Option<(i32, u32, u32)> {
+    let jdn = julian_day(i64::from(y), i64::from(m), i64::from(d));
+    let (gy, _, _) = gregorian(jdn);
+    let mut jy = gy - 621;
+    let (_, march, _) = year_start(jy)?;
+    let first = julian_day(gy, 3, march);
+    let mut k = jdn - first;
+    let (jm, jd);
+    if k >= 0 && k <= 185 {
+        (jm, jd) = (1 + k / 31, k % 31 + 1);
+    } else {
+        if k >= 0 {
+            k -= 186;
+        } else {
+            jy -= 1;
+            let (_, _, leap) = year_start(jy)?;
+            k += 179 + i64::from(leap);
+        }
+        (jm, jd) = (7 + k / 30, k % 30 + 1);
+    }
+    Some((
+        i32::try_from(jy).ok()?,
+        u32::try_from(jm).ok()?,
+        u32::try_from(jd).ok()?,
     ))
 }
 
@@ -122,17 +153,32 @@ mod tests {
 
     #[test]
     fn every_day_of_a_century_is_consecutive() {
-        let mut prev = g2d(1921, 3, 20);
+        let mut prev = julian_day(1921, 3, 20);
         for jy in 1300..1406 {
             for jm in 1..=12 {
                 for jd in 1..=31 {
                     if let Some((y, m, d)) = to_gregorian(jy, jm, jd) {
-                        let day = g2d(i64::from(y), i64::from(m), i64::from(d));
+                        let day = julian_day(i64::from(y), i64::from(m), i64::from(d));
                         assert_eq!(day, prev + 1, "{jy}-{jm}-{jd}");
                         prev = day;
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn both_ways_agree_for_every_day_of_two_centuries() {
+        for jy in 1300..1500 {
+            for jm in 1..=12 {
+                for jd in 1..=31 {
+                    if let Some((y, m, d)) = to_gregorian(jy, jm, jd) {
+                        assert_eq!(from_gregorian(y, m, d), Some((jy, jm, jd)));
+                    }
+                }
+            }
+        }
+        assert_eq!(from_gregorian(2021, 8, 15), Some((1400, 5, 24)));
+        assert_eq!(from_gregorian(2021, 3, 20), Some((1399, 12, 30)));
     }
 }
