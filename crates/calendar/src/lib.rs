@@ -105,7 +105,7 @@ pub fn from_gregorian(y: i32, m: u32, d: u32) -> Option<(i32, u32, u32)> {
     let first = julian_day(gy, 3, march);
     let mut k = jdn - first;
     let (jm, jd);
-    if k >= 0 && k <= 185 {
+    if (0..=185).contains(&k) {
         (jm, jd) = (1 + k / 31, k % 31 + 1);
     } else {
         if k >= 0 {
