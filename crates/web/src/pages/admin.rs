@@ -440,21 +440,6 @@ pub async fn audit(
     render(&page, StatusCode::OK)
 }
 
-/// Neutralises spreadsheet formula injection: a cell that a spreadsheet would evaluate
-/// (starting with = + - @, tab or carriage return) is prefixed with an apostrophe.
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 pub async fn audit_csv(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -476,36 +461,22 @@ pub async fn audit_csv(
         &caller.source,
     );
     state.store.audit(&ev, state.now()).await?;
-    let mut out = String::from("seq,at,actor,action,target,detail,source,hash\n");
-    for e in &entries {
-        let cells = [
-            e.seq.to_string(),
-            e.at.clone(),
-            e.event.actor.clone(),
-            e.event.action.clone(),
-            e.event.target.clone(),
-            e.event.detail.clone(),
-            e.event.source.clone(),
-            e.hash.clone(),
-        ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"drawdown-audit.csv\"",
-            ),
+    let out = crate::export::csv(
+        &[
+            "seq", "at", "actor", "action", "target", "detail", "source", "hash",
         ],
-        out,
-    )
-        .into_response())
+        entries.iter().map(|e| {
+            [
+                e.seq.to_string(),
+                e.at.clone(),
+                e.event.actor.clone(),
+                e.event.action.clone(),
+                e.event.target.clone(),
+                e.event.detail.clone(),
+                e.event.source.clone(),
+                e.hash.clone(),
+            ]
+        }),
+    );
+    Ok(crate::export::csv_download("drawdown-audit.csv", out))
 }
