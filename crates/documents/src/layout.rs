@@ -1,7 +1,7 @@
 //! Layout: blocks flow down the page and onto new pages; tables repeat their header on each page.
 //! Everything here is in points (1/72 inch), measured from the top-left of the page.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::qr::{QUIET_ZONE, QrMatrix};
 use crate::text::{FontId, Line, Shaper, units_to_pt};
@@ -24,6 +24,11 @@ pub(crate) struct Metrics {
 impl Metrics {
     pub fn of(size: PageSize) -> Self {
         match size {
+            PageSize::A4Landscape => Self {
+                width: mm(297.0),
+                height: mm(210.0),
+                ..Self::of(PageSize::A4)
+            },
             PageSize::A4 => Self {
                 width: mm(210.0),
                 height: mm(297.0),
@@ -428,7 +433,7 @@ impl<'a> Layout<'a> {
         }
     }
 
-    fn qr(&mut self, matrix: &Rc<QrMatrix>, size_mm: f32) {
+    fn qr(&mut self, matrix: &Arc<QrMatrix>, size_mm: f32) {
         let m = self.m;
         let side = mm(size_mm).min(m.text_width()).min(m.bottom() - m.top());
         self.ensure(side);

@@ -268,3 +268,51 @@ fn a_row_taller_than_a_page_is_split_not_lost() {
         assert!(text.contains(&format!("line{i}")), "line{i} lost");
     }
 }
+
+#[test]
+fn a_document_can_be_built_in_async_handlers() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Document>();
+    send_sync::<Error>();
+}
+
+#[test]
+fn the_printed_qr_code_scans_back_to_the_token() {
+    // Rendered as a printer would (pdftoppm), read as a scanner would (zbarimg, Debian's zbar-tools).
+    let token = "DD1.AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5";
+    let path = save("scan.pdf", &example_boarding_pass());
+    let png = path.with_extension("");
+    poppler(
+        "pdftoppm",
+        &[
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            path.to_str().expect("path"),
+            png.to_str().expect("path"),
+        ],
+    );
+    let out = Command::new("zbarimg")
+        .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
+        .arg(png.with_extension("png"))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("zbarimg not found ({e}): install Debian's zbar-tools (scripts/test does)")
+        });
+    assert!(
+        out.status.success(),
+        "no QR code found: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), token);
+}
+
+#[test]
+fn landscape_a4_is_wider_than_tall() {
+    let mut doc = Document::new(PageSize::A4Landscape, "Wide");
+    doc.generated_at(datetime!(2021-08-20 14:05 UTC))
+        .table(&["a", "b"], &[["1", "2"]]);
+    let info = pdfinfo(&save("landscape.pdf", &doc.finish()));
+    assert!(info.contains("841.89 x 595.276 pts"), "{info}");
+}

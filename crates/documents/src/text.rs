@@ -106,15 +106,16 @@ pub(crate) struct Line {
 /// so text can be copied and extracted).
 #[derive(Default)]
 pub(crate) struct Shaper {
-    cache: HashMap<(FontId, bool, String), Rc<[Glyph]>>,
+    /// Shaped texts by font and direction (index `font * 2 + rtl`).
+    cache: [HashMap<String, Rc<[Glyph]>>; 4],
     pub used: [BTreeMap<u16, String>; 2],
 }
 
 impl Shaper {
     /// Shapes `text` as one run in one direction; glyphs come out in visual order.
     pub fn shape(&mut self, font: FontId, text: &str, rtl: bool) -> Rc<[Glyph]> {
-        let key = (font, rtl, text.to_owned());
-        if let Some(hit) = self.cache.get(&key) {
+        let slot = font as usize * 2 + usize::from(rtl);
+        if let Some(hit) = self.cache[slot].get(text) {
             return hit.clone();
         }
         let data = font.data();
@@ -161,7 +162,7 @@ impl Shaper {
                 }
             })
             .collect();
-        self.cache.insert(key, glyphs.clone());
+        self.cache[slot].insert(text.to_owned(), glyphs.clone());
         glyphs
     }
 
