@@ -147,7 +147,7 @@ fn source_row(r: &AnyRow) -> Result<SourceRow> {
 }
 
 /// A value for [`bulk_insert`].
-enum Bind<'a> {
+pub(crate) enum Bind<'a> {
     Text(&'a str),
     OptText(Option<&'a str>),
     Int(i64),
@@ -158,7 +158,7 @@ enum Bind<'a> {
 
 /// Inserts many rows with multi-row VALUES statements: one statement per few hundred rows
 /// instead of one per row. `target` is a table with its column list, written by this crate.
-async fn bulk_insert(
+pub(crate) async fn bulk_insert(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     target: &'static str,
     rows: &[Vec<Bind<'_>>],

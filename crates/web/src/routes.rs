@@ -105,7 +105,12 @@ routes! {
     // ---- end of movement ----
 
     // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----
-    get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Checkpoints and head-counts";
+    get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Live head-counts: by checkpoint, category and departure, with exceptions";
+    post "/api/v1/scans" => api::accountability::scans, Need::Perm(ScanCheckpoint), "Record checkpoint scans: one, or a batch each with its own id (replays count once; a malformed item is named, the others count); answered after commit";
+    get "/api/v1/passes/keys" => api::accountability::keys, Need::Perm(ScanCheckpoint), "What a scanning device verifies passes with offline: public keys, revoked passes, checkpoints, clock window";
+    post "/api/v1/passes" => api::accountability::issue, Need::Perm(ManageMovement), "Issue signed boarding passes for people (their households travel on them) and a departure";
+    post "/api/v1/passes/{id}/revoke" => api::accountability::revoke, Need::Perm(ManageMovement), "Revoke a boarding pass (checkpoints refuse it)";
+    get "/api/v1/headcounts" => api::accountability::headcounts, Need::Perm(ViewAccountability), "Head-counts: by checkpoint, category and departure, with exceptions";
     // ---- end of accountability ----
 
     // ---- outreach (issue 8): segments, alerts, outbox, self-registration ----

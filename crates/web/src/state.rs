@@ -56,6 +56,8 @@ pub struct AppState {
     matcher_generation: Arc<std::sync::atomic::AtomicU64>,
     refresh: Arc<std::sync::Mutex<Refresh>>,
     clock: Arc<Clock>,
+    /// Accountability's scan writer (group commit) and cached keys and checkpoints.
+    pub(crate) accountability: Arc<crate::services::accountability::Desk>,
 }
 
 #[derive(Default)]
@@ -76,6 +78,7 @@ impl AppState {
             matcher_generation: Arc::default(),
             refresh: Arc::default(),
             clock: Arc::new(OffsetDateTime::now_utc),
+            accountability: Arc::default(),
         }
     }
 

@@ -1,1 +1,327 @@
-//! accountability: integration tests against the real server.
+//! Accountability against the real server: passes issued and verified, scans by device token
+//! (forged, truncated, replayed, expired, revoked passes; a revoked device token; a batch with a
+//! malformed item; clock skew), head-counts, and no acknowledged scan lost to `kill -9`.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+
+/// A checkpoint device token issued by the administrator.
+async fn device_token(s: &Server, name: &str) -> (String, String) {
+    let admin = s.login("admin").await;
+    let r = s
+        .post_json(
+            "/api/v1/tokens",
+            Auth::Session(&admin),
+            &json!({"name": name, "role": "checkpoint"}),
+            true,
+        )
+        .await;
+    r.expect(201, "issuing a checkpoint token");
+    let b = r.json();
+    (
+        b["token"].as_str().unwrap().to_string(),
+        b["id"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Person ids from the registry (the movement officer may read it).
+async fn person_ids(s: &Server, movement: &Session, n: usize) -> Vec<String> {
+    let r = s
+        .get("/api/v1/people?limit=50", Auth::Session(movement))
+        .await;
+    r.expect(200, "people");
+    r.json()["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .take(n)
+        .collect()
+}
+
+async fn issue(s: &Server, movement: &Session, body: Value) -> Vec<Value> {
+    let r = s
+        .post_json("/api/v1/passes", Auth::Session(movement), &body, true)
+        .await;
+    r.expect(201, "issuing passes");
+    r.json()["passes"].as_array().unwrap().clone()
+}
+
+async fn scan(s: &Server, token: &str, body: Value) -> Resp {
+    s.post_json("/api/v1/scans", Auth::Bearer(token), &body, false)
+        .await
+}
+
+fn now_rfc3339(offset_secs: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(offset_secs);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn passes_and_scans_through_the_api() {
+    let s = Server::demo_small().await;
+    let movement = s.login("movement").await;
+    let (token, token_id) = device_token(&s, "Abbey Gate scanner 1").await;
+    let people = person_ids(&s, &movement, 3).await;
+
+    // Issue a pass; the answer carries the QR text and nothing but initials and a birth year.
+    let passes = issue(
+        &s,
+        &movement,
+        json!({"person": people[0], "departure": "RCH871"}),
+    )
+    .await;
+    assert_eq!(passes.len(), 1);
+    let pass = &passes[0];
+    let qr = pass["token"].as_str().unwrap().to_string();
+    assert!(pass["household_size"].as_i64().unwrap() >= 1);
+    // Issued twice for the same departure: the live pass stands, none is added.
+    assert!(
+        issue(
+            &s,
+            &movement,
+            json!({"person": people[0], "departure": "RCH871"})
+        )
+        .await
+        .is_empty()
+    );
+
+    // The device fetches what it verifies with offline.
+    let kit = s.get("/api/v1/passes/keys", Auth::Bearer(&token)).await;
+    kit.expect(200, "device kit");
+    let kit = kit.json();
+    assert_eq!(kit["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(kit["checkpoints"][1]["code"], "gate");
+
+    // Green at the gate.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-1", "token": qr, "checkpoint": "gate"}),
+    )
+    .await;
+    r.expect(200, "a scan");
+    let a = &r.json()["results"][0];
+    assert_eq!(a["status"], "recorded");
+    assert_eq!(a["verdict"], "green", "{a}");
+    assert_eq!(a["heads"], pass["household_size"]);
+    // The same scan sent again counts once, with its first verdict.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-1", "token": qr, "checkpoint": "gate"}),
+    )
+    .await;
+    let b = r.json();
+    assert_eq!(b["replayed"], 1);
+    assert_eq!(b["results"][0]["verdict"], "green");
+
+    // Skipping screening to boarding: amber, with what to do.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-2", "token": qr, "checkpoint": "boarding"}),
+    )
+    .await;
+    let a = &r.json()["results"][0];
+    assert_eq!(a["verdict"], "amber");
+    assert_eq!(a["reason"], "out_of_order");
+    assert!(a["words"].as_str().unwrap().contains("Screening"), "{a}");
+
+    // Wrong departure at boarding: amber.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-3", "token": qr, "checkpoint": "boarding", "departure": "RCH999"}),
+    )
+    .await;
+    assert_eq!(r.json()["results"][0]["reason"], "wrong_departure");
+
+    // Forged: one character of the signature changed.
+    let mut forged = qr.clone().into_bytes();
+    let last = forged.len() - 3;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-4", "token": forged, "checkpoint": "gate"}),
+    )
+    .await;
+    let a = &r.json()["results"][0];
+    assert_eq!(a["verdict"], "red");
+    assert_eq!(a["reason"], "bad_signature");
+    assert!(a["words"].as_str().unwrap().contains("forged or altered"));
+
+    // Truncated.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-5", "token": &qr[..qr.len() - 20], "checkpoint": "gate"}),
+    )
+    .await;
+    assert_eq!(r.json()["results"][0]["reason"], "truncated");
+
+    // Expired (a pass whose window closed days ago) and not yet valid.
+    let old = issue(
+        &s,
+        &movement,
+        json!({"person": people[1], "departure": "RCH100",
+               "valid_from": "2021-08-20T00:00:00Z", "valid_until": "2021-08-21T00:00:00Z"}),
+    )
+    .await;
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-6", "token": old[0]["token"], "checkpoint": "gate"}),
+    )
+    .await;
+    let a = &r.json()["results"][0];
+    assert_eq!(a["verdict"], "red");
+    assert_eq!(a["reason"], "expired");
+
+    // Revoked: refused with the reason, and the device kit lists it.
+    let pass_id = pass["id"].as_str().unwrap();
+    s.post_json(
+        &format!("/api/v1/passes/{pass_id}/revoke"),
+        Auth::Session(&movement),
+        &json!({"reason": "pass reported stolen"}),
+        true,
+    )
+    .await
+    .expect(200, "revoking a pass");
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "scan-7", "token": qr, "checkpoint": "screening"}),
+    )
+    .await;
+    let a = &r.json()["results"][0];
+    assert_eq!(a["reason"], "revoked", "{a}");
+    let kit = s
+        .get("/api/v1/passes/keys", Auth::Bearer(&token))
+        .await
+        .json();
+    assert_eq!(kit["revoked"], json!([pass_id]));
+    // Revoking again is a clear error.
+    s.post_json(
+        &format!("/api/v1/passes/{pass_id}/revoke"),
+        Auth::Session(&movement),
+        &json!({"reason": "again"}),
+        true,
+    )
+    .await
+    .expect(400, "revoking a revoked pass");
+
+    // A batch with a malformed item: the bad one is named, the others count.
+    let fresh = issue(
+        &s,
+        &movement,
+        json!({"person": people[2], "departure": "RCH871"}),
+    )
+    .await;
+    let qr2 = fresh[0]["token"].as_str().unwrap();
+    let r = scan(
+        &s,
+        &token,
+        json!({"sent_at": now_rfc3339(0), "scans": [
+            {"id": "b-1", "token": qr2, "checkpoint": "gate", "scanned_at": now_rfc3339(-60)},
+            {"id": "b-2", "token": qr2, "checkpoint": "nowhere"},
+            {"token": qr2, "checkpoint": "gate"},
+            {"id": "b-4", "token": qr2, "checkpoint": "screening", "scanned_at": now_rfc3339(-30)},
+        ]}),
+    )
+    .await;
+    r.expect(200, "a batch with malformed items");
+    let b = r.json();
+    assert_eq!(b["recorded"], 2, "{b}");
+    assert_eq!(b["rejected"], 2);
+    let results = b["results"].as_array().unwrap();
+    assert_eq!(results[1]["status"], "rejected");
+    assert!(
+        results[1]["words"]
+            .as_str()
+            .unwrap()
+            .contains("scan 2 (b-2)")
+    );
+    assert!(results[1]["words"].as_str().unwrap().contains("nowhere"));
+    assert!(
+        results[2]["words"]
+            .as_str()
+            .unwrap()
+            .contains("id: missing")
+    );
+    assert_eq!(results[3]["verdict"], "green", "{}", results[3]);
+    // A single malformed scan is a 400 naming the field.
+    let r = scan(&s, &token, json!({"id": "x", "checkpoint": "gate"})).await;
+    r.expect(400, "a scan without token or person");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("token or person")
+    );
+
+    // Clock skew: a device an hour fast is accepted, flagged, its time corrected.
+    let r = scan(
+        &s,
+        &token,
+        json!({"sent_at": now_rfc3339(3600), "scans": [
+            {"id": "skew-1", "token": qr2, "checkpoint": "registration", "scanned_at": now_rfc3339(3590)}
+        ]}),
+    )
+    .await;
+    let a = &r.json()["results"][0];
+    assert_eq!(a["status"], "recorded");
+    assert_eq!(a["skew_flagged"], true, "{a}");
+    assert_eq!(a["verdict"], "green", "{a}");
+    // A minute off is within the window.
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "skew-2", "token": qr2, "checkpoint": "manifesting", "scanned_at": now_rfc3339(60)}),
+    )
+    .await;
+    assert_eq!(r.json()["results"][0]["skew_flagged"], false);
+
+    // Head-counts as JSON.
+    let viewer = s.login("viewer").await;
+    let h = s.get("/api/v1/headcounts", Auth::Session(&viewer)).await;
+    h.expect(200, "head-counts");
+    let h = h.json();
+    assert!(h["people_total"].as_i64().unwrap() > 0);
+    let dep = h["departures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["departure"] == "RCH871")
+        .cloned()
+        .unwrap();
+    // The revoked pass no longer counts; the fresh one is at manifesting.
+    assert_eq!(dep["households"], 1, "{dep}");
+    assert_eq!(dep["on_the_way"], fresh[0]["household_size"]);
+    assert!(h["exceptions"].as_array().unwrap().len() >= 4);
+    // Checkpoint agents see counts, never the registry.
+    s.get("/api/v1/people", Auth::Bearer(&token))
+        .await
+        .expect(403, "the checkpoint token reads the registry");
+
+    // A revoked device token is refused.
+    let admin = s.login("admin").await;
+    s.post_json(
+        &format!("/api/v1/tokens/{token_id}/revoke"),
+        Auth::Session(&admin),
+        &json!({}),
+        true,
+    )
+    .await
+    .expect(200, "revoking the device token");
+    let r = scan(
+        &s,
+        &token,
+        json!({"id": "after-revoke", "token": qr2, "checkpoint": "boarding"}),
+    )
+    .await;
+    r.expect(401, "a scan from a revoked device token");
+}

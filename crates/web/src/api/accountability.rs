@@ -1,1 +1,121 @@
-//! The JSON API for accountability.
+//! The JSON API for accountability: scans (one or a batch), the keys devices verify passes
+//! with, passes (issue, revoke) and head-counts.
+
+use super::{ApiError, ApiResult};
+use crate::auth::{Caller, CurrentUser};
+use crate::services::accountability as svc;
+use crate::{AppState, WebError};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `POST /api/v1/scans`: one scan object, or `{"scans": [...], "sent_at": ..., "device": ...}`.
+/// Answered after the scans are committed. A batch answers 200 with each item's fate (a
+/// malformed item is `rejected` and named, the others count); a single malformed scan is 400.
+pub async fn scans(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let single = body.get("scans").is_none();
+    let answers = svc::submit_scans(&state, &user, &caller.source, &body).await?;
+    let count = |s: &str| answers.iter().filter(|a| a.status == s).count();
+    if single
+        && let Some(a) = answers.first()
+        && a.status == "rejected"
+    {
+        return Err(WebError::BadRequest(a.words.clone()).into());
+    }
+    Ok((
+        StatusCode::OK,
+        Json(json!({
+            "received": answers.len(),
+            "recorded": count("recorded"),
+            "replayed": count("replayed"),
+            "rejected": count("rejected"),
+            "results": answers,
+        })),
+    ))
+}
+
+/// What a scanning device needs to verify passes offline.
+pub async fn keys(State(state): State<AppState>) -> ApiResult {
+    Ok(Json(svc::device_kit(&state).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PassOrderBody {
+    person: String,
+    departure: String,
+}
+
+#[derive(Deserialize)]
+pub struct IssueBody {
+    #[serde(default)]
+    orders: Vec<PassOrderBody>,
+    person: Option<String>,
+    departure: Option<String>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+}
+
+/// Issues passes: `{"person": ..., "departure": ...}` or `{"orders": [...]}`, with an optional
+/// validity window (RFC 3339; default from now for 72 hours).
+pub async fn issue(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<IssueBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut orders: Vec<svc::PassOrder> = b
+        .orders
+        .into_iter()
+        .map(|o| svc::PassOrder {
+            person: o.person,
+            departure: o.departure,
+        })
+        .collect();
+    match (b.person, b.departure) {
+        (Some(person), Some(departure)) => orders.push(svc::PassOrder { person, departure }),
+        (None, None) => {}
+        _ => {
+            return Err(WebError::BadRequest("person and departure go together".into()).into());
+        }
+    }
+    if orders.is_empty() {
+        return Err(
+            WebError::BadRequest("no pass to issue: give person and departure".into()).into(),
+        );
+    }
+    let (from, until) = svc::window(&state, b.valid_from.as_deref(), b.valid_until.as_deref())?;
+    let issued =
+        svc::issue_passes(&state, &user.actor(), &caller.source, &orders, from, until).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "passes": issued }))))
+}
+
+#[derive(Deserialize)]
+pub struct RevokeBody {
+    reason: String,
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<RevokeBody>,
+) -> ApiResult {
+    svc::revoke_pass(&state, &user.actor(), &caller.source, &id, &b.reason).await?;
+    Ok(Json(json!({ "revoked": id })))
+}
+
+/// Head-counts: by checkpoint, by category against the last checkpoint, per departure.
+pub async fn headcounts(State(state): State<AppState>) -> ApiResult {
+    let h = svc::headcounts(&state).await?;
+    Ok(Json(
+        serde_json::to_value(h).map_err(|e| WebError::Internal(e.to_string()))?,
+    ))
+}
