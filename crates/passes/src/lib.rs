@@ -2,7 +2,6 @@
 //! device verifies offline with the post's public key, the checkpoints in order, and the
 //! verdict of each scan. Pure: no I/O, no clock (the caller passes the time).
 #![forbid(unsafe_code)]
-#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod checkpoints;
 pub mod token;

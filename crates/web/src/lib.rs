@@ -4,7 +4,6 @@
 //! builds the router, the OpenAPI document and the access-matrix test. Pages are server-rendered
 //! (askama) and work without JavaScript; the little script there is only sorts and filters.
 #![forbid(unsafe_code)]
-#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod api;
 mod assets;
