@@ -61,6 +61,15 @@ impl<'m, 'a> State<'m, 'a> {
         self.gate.add(self.model.dep_hour[d], u64::from(h.people));
     }
 
+    pub fn take(&mut self, i: usize) {
+        let h = &self.model.inst.households[i];
+        if let Some(d) = self.assignment[i].take() {
+            self.seats_left[d] += u64::from(h.seats);
+            self.gate
+                .remove(self.model.dep_hour[d], u64::from(h.people));
+        }
+    }
+
     pub fn refresh(&mut self) {
         self.gate.slack_into(&mut self.slack);
     }

@@ -629,4 +629,6 @@ pub(crate) fn weight(p: &Params, priority: u8) -> f64 {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
