@@ -146,7 +146,7 @@ pub fn resolve_files(
 }
 
 /// Opens the vault for console work: key file, or passphrase from DRAWDOWN_PASSPHRASE.
-async fn console_vault(
+pub(crate) async fn console_vault(
     store: &drawdown_storage::Store,
     key_file: Option<&Path>,
 ) -> anyhow::Result<Vault> {

@@ -101,7 +101,13 @@ routes! {
     // ---- end of destruction ----
 
     // ---- movement (issue 6): departures, planner, manifests, exports ----
-    get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures and manifests";
+    get "/movement" => pages::movement, Need::Perm(ViewMovement), "Departures board, plan, charts";
+    post "/movement/departures" => pages::add_departure, Need::Perm(ManageMovement), "Add a departure";
+    post "/movement/departures/import" => pages::import_departures, Need::Perm(ManageMovement), "Import departures from CSV (all or none)";
+    post "/movement/departures/{id}/state" => pages::set_departure_state, Need::Perm(ManageMovement), "Set a departure's status or its manifest's state";
+    get "/api/v1/departures" => api::movement::departures, Need::Perm(ViewMovement), "Departures with their manifests' counts";
+    post "/api/v1/departures" => api::movement::add_departures, Need::Perm(ManageMovement), "Add departures (all or none)";
+    post "/api/v1/departures/{id}/state" => api::movement::set_state, Need::Perm(ManageMovement), "Set a departure's status or its manifest's state";
     // ---- end of movement ----
 
     // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----

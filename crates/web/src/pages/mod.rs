@@ -145,6 +145,11 @@ fn flash_text(code: &str) -> Option<&'static str> {
         }
         "wipe-cancelled" => "Wipe request cancelled.",
         "wiped" => "Wipe done: the key material is destroyed.",
+        "departure-added" => "Departure added.",
+        "departures-imported" => "Departures imported.",
+        "departure-updated" => "Departure updated.",
+        "household-moved" => "Household moved.",
+        "household-pinned" => "Pin changed.",
         _ => return None,
     })
 }
