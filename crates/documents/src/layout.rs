@@ -81,6 +81,20 @@ impl Metrics {
     }
 }
 
+/// A count, amount, percentage or quantity with unit-free digits (Latin or Eastern Arabic-Indic).
+fn is_number(text: &str) -> bool {
+    let t = text.trim();
+    t.chars().any(|c| c.is_ascii_digit() || ('۰'..='۹').contains(&c) || ('٠'..='٩').contains(&c))
+        && t.chars().all(|c| {
+            c.is_ascii_digit()
+                || ('۰'..='۹').contains(&c)
+                || ('٠'..='٩').contains(&c)
+                || matches!(c, '.' | ',' | '-' | '+' | '%' | ' ' | '\u{66B}' | '\u{66C}' | '\u{2212}')
+        })
+        // Dates and document numbers are not amounts.
+        && !(t.len() == 10 && t.as_bytes().get(4) == Some(&b'-'))
+}
+
 pub(crate) fn mm(v: f32) -> f32 {
     v * 72.0 / 25.4
 }
@@ -183,6 +197,7 @@ impl<'a> Layout<'a> {
                 self.y += m.body * 0.45;
             }
             Block::KeyValues(pairs) => self.key_values(pairs),
+            Block::Bullets(items) => self.bullets(items),
             Block::Table { headers, rows } => self.table(headers, rows),
             Block::Qr { matrix, size_mm } => self.qr(matrix, *size_mm),
             Block::Spacer => {
@@ -221,7 +236,19 @@ impl<'a> Layout<'a> {
 
     /// Puts one line's runs on the page, aligned by its direction.
     fn place(&mut self, line: &Line, x: f32, width: f32, baseline: f32, gray: f32) {
-        let mut pen = if line.rtl { x + width - line.width } else { x };
+        self.place_aligned(line, x, width, baseline, gray, line.rtl);
+    }
+
+    fn place_aligned(
+        &mut self,
+        line: &Line,
+        x: f32,
+        width: f32,
+        baseline: f32,
+        gray: f32,
+        right: bool,
+    ) {
+        let mut pen = if right { x + width - line.width } else { x };
         for run in &line.runs {
             let w = run.width;
             self.page().push(Op::Text {
@@ -232,6 +259,43 @@ impl<'a> Layout<'a> {
             });
             pen += w;
         }
+    }
+
+    /// A list with bullets and a hanging indent; each item reads in its own direction.
+    fn bullets(&mut self, items: &[String]) {
+        let m = self.m;
+        let size = m.body;
+        let indent = size * 1.3;
+        let bullet = self
+            .shaper
+            .lines(FontId::Regular, "•", size, m.text_width());
+        let lh = m.line_height(FontId::Regular, size);
+        let ascent = m.ascent(FontId::Regular, size);
+        for item in items {
+            let lines = self
+                .shaper
+                .lines(FontId::Regular, item, size, m.text_width() - indent);
+            let rtl = lines.first().is_some_and(|l| l.rtl);
+            for (i, line) in lines.iter().enumerate() {
+                self.ensure(lh);
+                let y = self.y + ascent;
+                if i == 0
+                    && let Some(b) = bullet.first()
+                {
+                    let bx = if rtl {
+                        m.margin + m.text_width() - indent * 0.7
+                    } else {
+                        m.margin + indent * 0.2
+                    };
+                    self.place_aligned(b, bx, indent * 0.5, y, 0.0, false);
+                }
+                let x = if rtl { m.margin } else { m.margin + indent };
+                self.place(line, x, m.text_width() - indent, y, 0.0);
+                self.y += lh;
+            }
+            self.y += size * 0.15;
+        }
+        self.y += size * 0.3;
     }
 
     fn key_values(&mut self, pairs: &[(String, String)]) {
@@ -288,6 +352,17 @@ impl<'a> Layout<'a> {
             return;
         }
         let widths = self.column_widths(headers, rows, columns, size);
+        // Columns of numbers line up on the right, as people read amounts and counts.
+        let numeric: Vec<bool> = (0..columns)
+            .map(|c| {
+                let mut cells = rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|t| !t.trim().is_empty())
+                    .peekable();
+                cells.peek().is_some() && cells.all(|t| is_number(t))
+            })
+            .collect();
         let lh = m.line_height(FontId::Regular, size);
         let ascent = m.ascent(FontId::Regular, size);
 
@@ -319,7 +394,14 @@ impl<'a> Layout<'a> {
             for (c, lines) in header.iter().enumerate() {
                 for (i, line) in lines.iter().enumerate() {
                     let y = top + pad + i as f32 * lh + ascent;
-                    this.place(line, x + pad, widths[c] - 2.0 * pad, y, 0.0);
+                    this.place_aligned(
+                        line,
+                        x + pad,
+                        widths[c] - 2.0 * pad,
+                        y,
+                        0.0,
+                        line.rtl || numeric[c],
+                    );
                 }
                 x += widths[c];
             }
@@ -368,7 +450,14 @@ impl<'a> Layout<'a> {
                 for (c, lines) in cells.iter().enumerate() {
                     for (i, line) in lines.iter().enumerate().skip(done).take(take) {
                         let y = top + pad + (i - done) as f32 * lh + ascent;
-                        self.place(line, x + pad, widths[c] - 2.0 * pad, y, 0.0);
+                        self.place_aligned(
+                            line,
+                            x + pad,
+                            widths[c] - 2.0 * pad,
+                            y,
+                            0.0,
+                            line.rtl || numeric[c],
+                        );
                     }
                     x += widths[c];
                 }
@@ -454,5 +543,20 @@ impl<'a> Layout<'a> {
             .collect();
         self.page().push(Op::Fill { rects, gray: 0.0 });
         self.y += side;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_number;
+
+    #[test]
+    fn numbers_are_told_from_dates_and_codes() {
+        for n in ["12", "1,234", "-3.5", "45 %", "۱۲۳", "+7"] {
+            assert!(is_number(n), "{n}");
+        }
+        for t in ["2021-08-20", "P01234567", "KAM-4411", "", "-", "12 kg"] {
+            assert!(!is_number(t), "{t}");
+        }
     }
 }

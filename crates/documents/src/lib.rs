@@ -93,6 +93,7 @@ pub(crate) enum Block {
         bold: bool,
     },
     KeyValues(Vec<(String, String)>),
+    Bullets(Vec<String>),
     Table {
         headers: Vec<String>,
         rows: Vec<Vec<String>>,
@@ -125,7 +126,7 @@ impl Document {
     pub fn new(size: PageSize, title: &str) -> Self {
         Self {
             size,
-            title: title.to_owned(),
+            title: clean(title),
             note: String::new(),
             generated_at: time::OffsetDateTime::now_utc(),
             blocks: Vec::new(),
@@ -141,14 +142,14 @@ impl Document {
 
     /// A short note printed at the right of every page's header, e.g. a handling caveat.
     pub fn footer_note(&mut self, note: &str) -> &mut Self {
-        self.note = note.to_owned();
+        self.note = clean(note);
         self
     }
 
     /// A section heading (large, bold); it is never left alone at the bottom of a page.
     pub fn heading(&mut self, text: &str) -> &mut Self {
         self.blocks.push(Block::Heading {
-            text: text.to_owned(),
+            text: clean(text),
             level: 1,
         });
         self
@@ -157,7 +158,7 @@ impl Document {
     /// A smaller heading, for sub-sections.
     pub fn subheading(&mut self, text: &str) -> &mut Self {
         self.blocks.push(Block::Heading {
-            text: text.to_owned(),
+            text: clean(text),
             level: 2,
         });
         self
@@ -166,7 +167,7 @@ impl Document {
     /// Running text, wrapped to the page width.
     pub fn paragraph(&mut self, text: &str) -> &mut Self {
         self.blocks.push(Block::Paragraph {
-            text: text.to_owned(),
+            text: clean(text),
             bold: false,
         });
         self
@@ -175,34 +176,43 @@ impl Document {
     /// Running text in bold.
     pub fn strong(&mut self, text: &str) -> &mut Self {
         self.blocks.push(Block::Paragraph {
-            text: text.to_owned(),
+            text: clean(text),
             bold: true,
         });
         self
     }
 
+    /// A bulleted list, one item per entry (wrapped with a hanging indent).
+    pub fn bullets<T: AsRef<str>>(&mut self, items: &[T]) -> &mut Self {
+        self.blocks.push(Block::Bullets(
+            items.iter().map(|t| clean(t.as_ref())).collect(),
+        ));
+        self
+    }
+
     /// Label/value pairs, labels in a column sized to the longest (at most 40 % of the width).
+    /// A Dari or Pashto label puts the labels on the right and reads the values right to left.
     pub fn key_values<K: AsRef<str>, V: AsRef<str>>(&mut self, pairs: &[(K, V)]) -> &mut Self {
         let pairs = pairs
             .iter()
-            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+            .map(|(k, v)| (clean(k.as_ref()), clean(v.as_ref())))
             .collect();
         self.blocks.push(Block::KeyValues(pairs));
         self
     }
 
-    /// A table: column widths from the content, cells wrapped, rows striped; it continues on the
-    /// next page with the header repeated. `rows` may be arrays or vectors of anything string-like;
-    /// a short row leaves its last cells empty.
+    /// A table: column widths from the content, cells wrapped, rows striped, columns of numbers
+    /// aligned right; it continues on the next page with the header repeated. `rows` may be
+    /// arrays or vectors of anything string-like; a short row leaves its last cells empty.
     pub fn table<H: AsRef<str>, C: AsRef<str>, R: AsRef<[C]>>(
         &mut self,
         headers: &[H],
         rows: &[R],
     ) -> &mut Self {
-        let headers = headers.iter().map(|h| h.as_ref().to_owned()).collect();
+        let headers = headers.iter().map(|h| clean(h.as_ref())).collect();
         let rows = rows
             .iter()
-            .map(|r| r.as_ref().iter().map(|c| c.as_ref().to_owned()).collect())
+            .map(|r| r.as_ref().iter().map(|c| clean(c.as_ref())).collect())
             .collect();
         self.blocks.push(Block::Table { headers, rows });
         self
@@ -321,6 +331,20 @@ impl Document {
             });
         }
     }
+}
+
+/// Text as it may come from imported lists: Windows line ends, tabs and other control characters
+/// would print as boxes.
+fn clean(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter_map(|c| match c {
+            '\n' => Some('\n'),
+            '\t' | '\r' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
 }
 
 /// SHA-256 of a finished document, lower-case hex: what a certificate of destruction records in

@@ -316,3 +316,34 @@ fn landscape_a4_is_wider_than_tall() {
     let info = pdfinfo(&save("landscape.pdf", &doc.finish()));
     assert!(info.contains("841.89 x 595.276 pts"), "{info}");
 }
+
+#[test]
+fn bullets_numbers_and_stray_control_characters() {
+    let mut doc = Document::new(PageSize::A4, "Summary");
+    doc.generated_at(datetime!(2021-08-20 14:05 UTC))
+        .heading("After-action summary")
+        .bullets(&[
+            "Paper: 2.4 tonnes destroyed by burning, witnessed.",
+            "کاغذ: ۲٫۴ تن سوزانده شد.",
+            "A long item that wraps onto a second line so that the hanging indent can be seen under the first word of the item and not under the bullet.",
+        ])
+        .table(&["Kind", "Destroyed", "Remaining"], &[["Paper (kg)", "2,400", "12"], ["Drives", "310", "0"]])
+        .paragraph("tab\there\r\nwindows line\u{7}bell");
+    let path = save("summary.pdf", &doc.finish());
+    let text = pdftotext(&path, None);
+    for expected in [
+        "After-action summary",
+        "• Paper: 2.4 tonnes",
+        "کاغذ",
+        "2,400",
+        "hanging indent",
+        "tab here",
+        "windows line",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        text.contains("linebell"),
+        "the bell character is dropped: {text}"
+    );
+}
