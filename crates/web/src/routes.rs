@@ -97,7 +97,31 @@ routes! {
     // ---- end of posture ----
 
     // ---- destruction (issue 5): holdings, devices, plan to zero, witnessed records ----
-    get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "Sensitive holdings and their destruction";
+    get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "The plan to zero, the emergency list, the witnessed ledger (audited read)";
+    post "/destruction/records" => pages::record_destruction, Need::Perm(ManageDestruction), "Record a destruction (pending its witness)";
+    // The two-person rule: any second person who may see the ledger confirms, never the operator.
+    post "/destruction/records/{id}/witness" => pages::witness_destruction, Need::Perm(ViewDestruction), "Confirm a destruction as its witness; issues the certificate";
+    get "/destruction/records/{id}/certificate.pdf" => pages::destruction_certificate, Need::Perm(ViewDestruction), "The certificate of destruction as issued (audited)";
+    post "/destruction/emergency" => pages::destruction_emergency, Need::Perm(ManageDestruction), "Switch emergency destruction; set its level and deadline";
+    get "/destruction/export.csv" => pages::destruction_csv, Need::Perm(ViewDestruction), "Holdings and records as CSV for the after-action report (audited)";
+    get "/destruction/summary.pdf" => pages::destruction_summary_pdf, Need::Perm(ViewDestruction), "A PDF summary for the after-action report (audited)";
+    get "/destruction/holdings" => pages::destruction_holdings, Need::Perm(ViewDestruction), "The inventory of holdings and burn bags (audited read)";
+    post "/destruction/holdings" => pages::add_holding, Need::Perm(ManageDestruction), "Add a holding";
+    post "/destruction/holdings/import" => pages::import_holdings, Need::Perm(ManageDestruction), limit 8 << 20, "Import holdings from CSV (whole or not at all)";
+    post "/destruction/bags" => pages::seal_bag, Need::Perm(ManageDestruction), "Seal a burn bag";
+    post "/destruction/kinds" => pages::add_kind, Need::Perm(ManageDestruction), "Add a kind of holding";
+    get "/destruction/devices" => pages::destruction_devices, Need::Perm(ViewDestruction), "Devices and the method matrix";
+    post "/destruction/devices" => pages::add_device, Need::Perm(ManageDestruction), "Add a device";
+    post "/destruction/devices/{id}" => pages::update_device, Need::Perm(ManageDestruction), "Change a device's status or hours a day";
+    post "/destruction/matrix" => pages::set_matrix, Need::Perm(ManageDestruction), "Approve or withdraw a method for a kind";
+    get "/api/v1/destruction/holdings" => api::destruction::holdings, Need::Perm(ViewDestruction), "Every holding, most sensitive first (audited read)";
+    post "/api/v1/destruction/holdings" => api::destruction::add_holding, Need::Perm(ManageDestruction), "Add a holding";
+    get "/api/v1/destruction/plan" => api::destruction::plan, Need::Perm(ViewDestruction), "The plan to zero: days, bottleneck, deadline, what-ifs, day by day";
+    get "/api/v1/destruction/records" => api::destruction::records, Need::Perm(ViewDestruction), "Destruction records, newest first (audited read)";
+    post "/api/v1/destruction/records" => api::destruction::record, Need::Perm(ManageDestruction), "Record a destruction (pending its witness)";
+    post "/api/v1/destruction/records/{id}/witness" => api::destruction::witness, Need::Perm(ViewDestruction), "Confirm a destruction as its witness (not its operator); issues the certificate";
+    get "/api/v1/destruction/devices" => api::destruction::devices, Need::Perm(ViewDestruction), "Devices with method, capacity and status";
+    post "/api/v1/destruction/devices/{id}" => api::destruction::update_device, Need::Perm(ManageDestruction), "Set a device's status (working, out_of_fuel, broken) and hours a day";
     // ---- end of destruction ----
 
     // ---- movement (issue 6): departures, planner, manifests, exports ----
