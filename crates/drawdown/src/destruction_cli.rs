@@ -280,7 +280,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
             DestroyCommand::Plan { db, days } => {
                 let store = server::open(&db.db).await?;
-                let o = svc::overview(&store)
+                let o = svc::overview(&store, now)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 print_plan(&o, days);

@@ -391,7 +391,7 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
         .await
         .map_err(e)?;
     }
-    let o = svc::overview(store).await.map_err(e)?;
+    let o = svc::overview(store, ctx.now).await.map_err(e)?;
     Ok(Some(format!(
         "Destruction: {} holdings, {} devices, {} witnessed records; emergency level in {:.1} days, zero in {:.1} days.",
         o.holdings.len(),

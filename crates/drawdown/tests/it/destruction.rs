@@ -561,3 +561,56 @@ async fn holdings_csv_import_is_whole_or_nothing_and_the_cli_works() {
         plan.stdout
     );
 }
+
+#[tokio::test]
+async fn a_declared_posture_turns_on_emergency_destruction() {
+    let s = Server::demo_small().await;
+    let committee = s.login("committee").await;
+    let page = s.get("/destruction", Auth::Session(&committee)).await;
+    assert!(
+        !page.text().contains("id=\"emergency-list\""),
+        "no emergency before"
+    );
+
+    // The committee declares ordered departure (through the posture service, on the same
+    // database): its checklist asks destruction to reach the emergency level within 48 h.
+    let store = drawdown_storage::Store::connect(&sqlite_url(&s.db_path()), false)
+        .await
+        .expect("open the demo database");
+    let now = time::OffsetDateTime::now_utc();
+    drawdown_web::services::posture::decide(
+        &store,
+        false,
+        &drawdown_web::services::posture::DecisionInput {
+            level: "ordered departure".into(),
+            rationale: "Kandahar and Herat have fallen".into(),
+            attendees: "EAC".into(),
+            ..Default::default()
+        },
+        "committee",
+        "test",
+        now,
+    )
+    .await
+    .expect("declare ordered departure");
+    store.close().await;
+
+    let page = s.get("/destruction", Auth::Session(&committee)).await;
+    let html = page.text();
+    assert!(
+        html.contains("id=\"emergency-list\""),
+        "the page is the emergency list"
+    );
+    assert!(
+        html.contains("Required by the declared posture"),
+        "and says why"
+    );
+    assert!(html.contains("Reduce holdings to the emergency-destruction level"));
+    let plan = s
+        .get("/api/v1/destruction/plan", Auth::Session(&committee))
+        .await;
+    let plan = plan.json();
+    assert_eq!(plan["emergency"], true);
+    let hours = plan["deadline_hours"].as_i64().expect("deadline");
+    assert!((47..=48).contains(&hours), "the checklist's 48 h: {hours}");
+}

@@ -100,7 +100,7 @@ pub async fn add_holding(
 }
 
 pub async fn plan(State(state): State<AppState>) -> ApiResult {
-    let o = svc::overview(&state.store).await?;
+    let o = svc::overview(&state.store, state.now()).await?;
     Ok(Json(json!({
         "emergency": o.settings.emergency,
         "emergency_priority": o.settings.emergency_priority,

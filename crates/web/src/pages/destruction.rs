@@ -141,6 +141,8 @@ pub struct Choice {
 struct DestructionPage {
     chrome: Chrome,
     emergency: bool,
+    /// "ordered departure: Reduce holdings to the emergency-destruction level (due …)".
+    posture: Option<String>,
     level: i64,
     deadline_hours: i64,
     days_to_target: String,
@@ -206,7 +208,7 @@ async fn destruction_page(
     done: Option<&str>,
     error: Option<String>,
 ) -> PageResult {
-    let o = svc::overview(&state.store).await?;
+    let o = svc::overview(&state.store, state.now()).await?;
     audit_read(
         state,
         user,
@@ -355,6 +357,10 @@ async fn destruction_page(
     let page = DestructionPage {
         chrome: frame(state, user, "Destruction", done).await?,
         emergency: o.settings.emergency,
+        posture: o
+            .posture
+            .as_ref()
+            .map(|p| format!("{}: {} (due {})", p.level, p.task, when(&p.due_at))),
         level: o.settings.emergency_priority,
         deadline_hours: o.settings.deadline_hours,
         days_to_target: days_text(p.days_to_target),
@@ -931,7 +937,7 @@ pub async fn destruction_csv(
     Extension(u): Extension<CurrentUser>,
     Extension(caller): Extension<auth::Caller>,
 ) -> PageResult {
-    let body = svc::ledger_csv(&s.store).await?;
+    let body = svc::ledger_csv(&s.store, s.now()).await?;
     audit_read(
         &s,
         &u,
@@ -1195,7 +1201,7 @@ struct Card {
 
 /// This area's card on the dashboard (a `<section class="card">`).
 pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<String, WebError> {
-    let o = svc::overview(&state.store).await?;
+    let o = svc::overview(&state.store, state.now()).await?;
     let kg: f64 = o
         .remaining
         .iter()

@@ -114,8 +114,58 @@ pub fn remaining(holdings: &[HoldingRow]) -> BTreeMap<String, f64> {
     out
 }
 
+/// What the declared posture asks of destruction: an open checklist task for the destruction
+/// officer that reduces or destroys holdings ("Reduce holdings to the emergency-destruction
+/// level" within 48 h, "Destroy every remaining sensitive holding"…) turns the page into the
+/// emergency list, with the task's deadline.
+#[derive(Clone, Debug)]
+pub struct PostureDemand {
+    pub level: String,
+    pub task: String,
+    pub due_at: String,
+    /// "every remaining": the target is zero, not the emergency level.
+    pub everything: bool,
+}
+
+/// Reads the posture's tables (issue 4): the latest declared posture's open destruction tasks.
+pub async fn posture_demand(store: &Store) -> Result<Option<PostureDemand>, WebError> {
+    let Some(declared) = store
+        .posture_decisions()
+        .await?
+        .into_iter()
+        .rfind(|d| d.kind == "declare")
+    else {
+        return Ok(None);
+    };
+    let level = store
+        .posture_levels()
+        .await?
+        .into_iter()
+        .find(|l| l.id == declared.level_id)
+        .map_or_else(|| declared.level_id.clone(), |l| l.name);
+    Ok(store
+        .posture_tasks()
+        .await?
+        .into_iter()
+        .filter(|t| {
+            t.decision_id == declared.id && t.owner_role == "destruction" && t.done_at.is_none()
+        })
+        .find(|t| {
+            let text = t.task.to_lowercase();
+            text.starts_with("reduce") || text.starts_with("destroy")
+        })
+        .map(|t| PostureDemand {
+            everything: t.task.to_lowercase().contains("every remaining"),
+            level,
+            task: t.task,
+            due_at: t.due_at,
+        }))
+}
+
 /// Everything the pages, the API and the CLI show about destruction, computed at once.
 pub struct Overview {
+    /// The declared posture's demand, when it requires emergency destruction.
+    pub posture: Option<PostureDemand>,
     pub catalogue: Catalogue,
     pub holdings: Vec<HoldingRow>,
     pub devices: Vec<DeviceRow>,
@@ -141,11 +191,25 @@ impl Overview {
 
 /// Reads the ledger and plans: the target is the emergency level (kinds of priority up to the
 /// setting's), against the checklist's deadline; then zero.
-pub async fn overview(store: &Store) -> Result<Overview, WebError> {
+pub async fn overview(store: &Store, now: OffsetDateTime) -> Result<Overview, WebError> {
     let catalogue = catalogue(store).await?;
     let holdings = store.holdings().await?;
     let devices = store.destruction_devices().await?;
-    let settings = store.destruction_settings().await?;
+    let mut settings = store.destruction_settings().await?;
+    let posture = posture_demand(store).await?;
+    // A declared posture that requires it switches emergency destruction on, with its deadline.
+    if let Some(p) = &posture {
+        settings.emergency = true;
+        if p.everything {
+            settings.emergency_priority = 9;
+        }
+        if let Ok(due) =
+            time::OffsetDateTime::parse(&p.due_at, &time::format_description::well_known::Rfc3339)
+        {
+            settings.deadline_hours =
+                ((due - now).whole_minutes() as f64 / 60.0).ceil().max(0.0) as i64;
+        }
+    }
     let records = store.destruction_records().await?;
     let bags = store.burn_bags().await?;
     let remaining = remaining(&holdings);
@@ -161,6 +225,7 @@ pub async fn overview(store: &Store) -> Result<Overview, WebError> {
     let plan = plan::plan(&req);
     let what_ifs = plan::what_ifs(&req);
     Ok(Overview {
+        posture,
         catalogue,
         holdings,
         devices,
@@ -986,7 +1051,7 @@ pub fn certificate_pdf(c: &Certificate, at: OffsetDateTime) -> Vec<u8> {
 /// The PDF summary for the after-action report: what was held, what is left, every record.
 pub async fn summary_pdf(store: &Store, now: OffsetDateTime) -> Result<Vec<u8>, WebError> {
     use drawdown_documents::{Document, PageSize};
-    let o = overview(store).await?;
+    let o = overview(store, now).await?;
     let org = store
         .organisation()
         .await?
@@ -1080,8 +1145,8 @@ pub async fn summary_pdf(store: &Store, now: OffsetDateTime) -> Result<Vec<u8>, 
 
 /// The ledger for the after-action report: holdings, then records, as one CSV. Cells that a
 /// spreadsheet would evaluate are neutralised.
-pub async fn ledger_csv(store: &Store) -> Result<String, WebError> {
-    let o = overview(store).await?;
+pub async fn ledger_csv(store: &Store, now: OffsetDateTime) -> Result<String, WebError> {
+    let o = overview(store, now).await?;
     let cell = crate::export::csv_cell;
     let mut out = String::from(
         "section,id,kind,description,quantity,unit,initial_quantity,classification,location,custodian,priority,method,device,burn_bag,operator,destroyed_at,witness,witnessed_at,status\n",
