@@ -229,5 +229,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(api_errors_as_json))
         .layer(from_fn(security_headers))
+        .layer(from_fn(crate::i18n::remember))
         .with_state(state)
 }
