@@ -71,6 +71,25 @@ document.addEventListener("keydown", function (e) {
 /* ---- end of movement ---- */
 
 /* ---- accountability ---- */
+// Head-counts refresh without reloading: a small poll of the JSON every 10 seconds.
+(function () {
+  const box = document.getElementById("headcounts");
+  if (!box || !window.fetch) return;
+  const fmt = new Intl.NumberFormat("en");
+  setInterval(async () => {
+    try {
+      const r = await fetch(box.dataset.poll, { credentials: "same-origin" });
+      if (!r.ok) return;
+      const h = await r.json();
+      box.querySelectorAll("[data-hc]").forEach((el) => {
+        const v = h[el.dataset.hc];
+        if (typeof v === "number") el.textContent = fmt.format(v);
+      });
+      const at = document.getElementById("hc-at");
+      if (at) at.textContent = "as of " + h.at.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC");
+    } catch (e) { /* offline: keep the last numbers */ }
+  }, 10000);
+})();
 /* ---- end of accountability ---- */
 
 /* ---- outreach ---- */

@@ -21,6 +21,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/favicon.svg"),
     ),
     // ---- accountability: the scanning page's script, decoder and service worker ----
+    (
+        "scan.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/scan.js"),
+    ),
+    // jsQR 1.4.0 (npm `jsqr`, dist/jsQR.js, Apache-2.0: see jsqr.LICENSE): the camera's decoder.
+    (
+        "jsqr.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/jsqr.js"),
+    ),
     // ---- end of accountability ----
 
     // ---- others ----

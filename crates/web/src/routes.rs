@@ -136,6 +136,15 @@ routes! {
 
     // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----
     get "/accountability" => pages::accountability, Need::Perm(ViewAccountability), "Live head-counts: by checkpoint, category and departure, with exceptions";
+    get "/accountability/scan" => pages::accountability_scan, Need::Perm(ScanCheckpoint), "The scanning page: camera or handheld scanner, verdict at once, works offline";
+    post "/accountability/scan" => pages::accountability_scan_submit, Need::Perm(ScanCheckpoint), "Check one pass or person id at a checkpoint (the page without scripts)";
+    post "/accountability/walkups" => pages::accountability_walkup, Need::Perm(ScanCheckpoint), "Register a walk-up (to the registry, resolved later) and scan them in";
+    get "/accountability/sw.js" => pages::accountability_sw, Need::Public, "The scanning page's service worker (keeps the page available offline)";
+    get "/accountability/passes" => pages::accountability_passes, Need::Perm(ManageMovement), "Boarding passes: issue, list, revoke";
+    post "/accountability/passes" => pages::accountability_issue, Need::Perm(ManageMovement), "Issue boarding passes for people and a departure";
+    get "/accountability/passes/{id}" => pages::accountability_pass, Need::Perm(ManageMovement), "A boarding pass to print, with its QR code (audited)";
+    get "/accountability/passes/{id}/pass.pdf" => pages::accountability_pass_pdf, Need::Perm(ManageMovement), "A boarding pass as a PDF, A6 or A4, English, Dari and Pashto (audited)";
+    post "/accountability/passes/{id}/revoke" => pages::accountability_revoke, Need::Perm(ManageMovement), "Revoke a boarding pass";
     post "/api/v1/scans" => api::accountability::scans, Need::Perm(ScanCheckpoint), "Record checkpoint scans: one, or a batch each with its own id (replays count once; a malformed item is named, the others count); answered after commit";
     get "/api/v1/passes/keys" => api::accountability::keys, Need::Perm(ScanCheckpoint), "What a scanning device verifies passes with offline: public keys, revoked passes, checkpoints, clock window";
     post "/api/v1/passes" => api::accountability::issue, Need::Perm(ManageMovement), "Issue signed boarding passes for people (their households travel on them) and a departure";

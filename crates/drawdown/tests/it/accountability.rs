@@ -325,3 +325,173 @@ async fn passes_and_scans_through_the_api() {
     .await;
     r.expect(401, "a scan from a revoked device token");
 }
+
+#[tokio::test]
+async fn pages_without_scripts() {
+    let s = Server::demo_small().await;
+    let movement = s.login("movement").await;
+    let people = person_ids(&s, &movement, 1).await;
+    // Issue through the form, then print the pass: page with its QR, PDFs A6 and A4.
+    let r = s
+        .submit(
+            "/accountability/passes",
+            &movement,
+            &[("departure", "KAM4411"), ("people", &people[0])],
+        )
+        .await;
+    r.expect(200, "issuing a pass by the form");
+    assert!(
+        r.text().contains("1 passes issued"),
+        "{}",
+        truncate(&r.text(), 400)
+    );
+    let r = s
+        .submit(
+            "/accountability/passes",
+            &movement,
+            &[("departure", "KAM4411"), ("people", "no-such-person")],
+        )
+        .await;
+    r.expect(400, "a pass for an unknown person");
+    assert!(r.text().contains("no person with id no-such-person"));
+    let list = s
+        .post_json(
+            "/api/v1/passes",
+            Auth::Session(&movement),
+            &json!({"person": people[0], "departure": "KAM4412"}),
+            true,
+        )
+        .await
+        .json();
+    let pass = &list["passes"][0];
+    let id = pass["id"].as_str().unwrap();
+    let page = s
+        .get(
+            &format!("/accountability/passes/{id}"),
+            Auth::Session(&movement),
+        )
+        .await;
+    page.expect(200, "the printable pass");
+    let html = page.text();
+    assert!(html.contains("<svg"), "a QR code on the page");
+    assert!(html.contains(pass["token"].as_str().unwrap()));
+    assert!(html.contains("کارت سوار شدن"));
+    for size in ["a6", "a4"] {
+        let pdf = s
+            .get(
+                &format!("/accountability/passes/{id}/pass.pdf?size={size}"),
+                Auth::Session(&movement),
+            )
+            .await;
+        pdf.expect(200, "the pass as PDF");
+        assert!(pdf.bytes.starts_with(b"%PDF-"));
+    }
+    s.get(
+        &format!("/accountability/passes/{id}/pass.pdf?size=letter"),
+        Auth::Session(&movement),
+    )
+    .await
+    .expect(400, "an unknown paper size");
+
+    // The checkpoint agent scans with the plain form: a verdict in big words.
+    let agent = s.login("checkpoint").await;
+    let page = s.get("/accountability/scan", Auth::Session(&agent)).await;
+    page.expect(200, "the scanning page");
+    let scan_id = hidden_input(&page.text(), "id").unwrap();
+    let r = s
+        .submit(
+            "/accountability/scan",
+            &agent,
+            &[
+                ("id", &scan_id),
+                ("checkpoint", "gate"),
+                ("departure", ""),
+                ("code", pass["token"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    r.expect(200, "a scan by the form");
+    let html = r.text();
+    assert!(html.contains("verdict-green"), "{}", truncate(&html, 3000));
+    assert!(html.contains("GO: expected here now"));
+    // The agent sees initials and heads, never the registry.
+    s.get("/people", Auth::Session(&agent))
+        .await
+        .expect(403, "the agent opens the registry");
+    s.get(
+        &format!("/accountability/passes/{id}"),
+        Auth::Session(&agent),
+    )
+    .await
+    .expect(403, "the agent opens a pass page");
+    let r = s
+        .submit(
+            "/accountability/scan",
+            &agent,
+            &[
+                ("id", "garbage-1"),
+                ("checkpoint", "gate"),
+                ("code", "not a pass"),
+            ],
+        )
+        .await;
+    r.expect(200, "an unreadable code");
+    assert!(r.text().contains("verdict-red"));
+    assert!(r.text().contains("not a pass"));
+
+    // A walk-up: registered and scanned in; the registry has them.
+    let r = s
+        .submit(
+            "/accountability/walkups",
+            &agent,
+            &[
+                ("checkpoint", "gate"),
+                ("given_name", "Walkup"),
+                ("family_name", "Qarizada"),
+                ("birth_year", "1990"),
+                ("phone", ""),
+                ("category", "permanent_resident"),
+            ],
+        )
+        .await;
+    r.expect(200, "a walk-up");
+    assert!(
+        r.text().contains("walk-up registered as"),
+        "{}",
+        truncate(&r.text(), 2000)
+    );
+    let reg = s.login("registrar").await;
+    let found = s
+        .get("/api/v1/people?q=Walkup%20Qarizada", Auth::Session(&reg))
+        .await
+        .json();
+    assert!(found["total"].as_i64().unwrap() >= 1, "{found}");
+    let r = s
+        .submit(
+            "/accountability/walkups",
+            &agent,
+            &[
+                ("checkpoint", "gate"),
+                ("given_name", "X"),
+                ("birth_year", "19x0"),
+                ("category", "permanent_resident"),
+            ],
+        )
+        .await;
+    r.expect(400, "a walk-up with a bad birth year");
+
+    // The head-count page, and the dashboard card.
+    let viewer = s.login("viewer").await;
+    let page = s.get("/accountability", Auth::Session(&viewer)).await;
+    page.expect(200, "head-counts");
+    let html = page.text();
+    assert!(html.contains("Still in country"));
+    assert!(html.contains("KAM4411"));
+    assert!(html.contains("data-poll=\"/api/v1/headcounts\""));
+    let dash = s.get("/", Auth::Session(&viewer)).await.text();
+    assert!(dash.contains("c-accountability"));
+    // The service worker is served from the page's scope.
+    let sw = s.get("/accountability/sw.js", Auth::None).await;
+    sw.expect(200, "the service worker");
+    assert!(sw.content_type().starts_with("text/javascript"));
+}

@@ -1176,3 +1176,84 @@ pub async fn headcounts(state: &AppState) -> Result<Headcounts, WebError> {
         scans_total: state.store.scan_count().await?,
     })
 }
+
+/// A walk-up registered at a checkpoint: added to the registry by hand (the people engine
+/// matches them with the other lists), returns their person id.
+pub async fn walkup(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    details: &PersonalDetails,
+    category: drawdown_domain::people::Category,
+) -> Result<String, WebError> {
+    let vault = state.vault()?;
+    let matcher = state.matcher();
+    crate::services::registry::add_by_hand(
+        &state.store,
+        &vault,
+        matcher.as_deref(),
+        details,
+        category,
+        &user.actor(),
+        source,
+        state.now(),
+    )
+    .await
+}
+
+/// A pass as a PDF: the QR code, then the holder's initials, people, departure and validity in
+/// English, Dari and Pashto.
+pub fn pass_pdf(
+    p: &IssuedPass,
+    size: drawdown_documents::PageSize,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, WebError> {
+    use drawdown_documents::Document;
+    let holder = match p.birth_year {
+        Some(y) => format!("{} (born {y})", p.initials),
+        None => p.initials.clone(),
+    };
+    let people = if p.lap_infants > 0 {
+        format!(
+            "{}, including {} lap infant(s)",
+            p.household_size, p.lap_infants
+        )
+    } else {
+        p.household_size.to_string()
+    };
+    let valid = format!("{} to {}", p.valid_from, p.valid_until);
+    let mut doc = Document::new(size, "Boarding pass");
+    doc.generated_at(now)
+        .heading("Boarding pass")
+        .subheading("کارت سوار شدن · د سپریدو کارت");
+    doc.qr(
+        &p.token,
+        if size == drawdown_documents::PageSize::A6 {
+            50.0
+        } else {
+            80.0
+        },
+    )
+    .map_err(|e| WebError::Internal(format!("qr: {e}")))?;
+    doc.key_values(&[
+        ("Holder", holder.as_str()),
+        ("People", people.as_str()),
+        ("Departure", p.departure.as_str()),
+        ("Valid", valid.as_str()),
+        ("Pass", p.id.as_str()),
+    ])
+    .rule()
+    .key_values(&[
+        ("دارنده", p.initials.as_str()),
+        ("افراد", people.as_str()),
+        ("پرواز", p.departure.as_str()),
+    ])
+    .rule()
+    .key_values(&[
+        ("لرونکی", p.initials.as_str()),
+        ("کسان", people.as_str()),
+        ("الوتنه", p.departure.as_str()),
+    ])
+    .footer_note("Show this code at every checkpoint · این کد را در هر ایست بازرسی نشان دهید · دا کوډ په هره پوسته کې وښایاست");
+    Ok(doc.finish())
+}
