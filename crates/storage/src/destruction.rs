@@ -162,7 +162,7 @@ macro_rules! select_holdings {
         concat!(
             "SELECT h.id, h.kind, h.description, h.quantity, h.initial_quantity, h.classification, h.location, \
              h.custodian, h.priority, h.created_at, h.updated_at, \
-             COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) AS sealed \
+             CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) AS BIGINT) AS sealed \
              FROM holdings h ",
             $rest
         )
@@ -508,7 +508,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         append(&mut tx, event, now).await?;
         let free: Option<i64> = sqlx::query_scalar(
-            "SELECT h.quantity - COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) \
+            "SELECT h.quantity - CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) AS BIGINT) \
              FROM holdings h WHERE h.id = $1",
         )
         .bind(&b.holding_id)
@@ -595,7 +595,7 @@ impl Store {
         }
         let done = sqlx::query(
             "UPDATE holdings SET quantity = quantity - $1, updated_at = $2 WHERE id = $3 AND quantity - \
-             COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = $3 AND b.record_id IS NULL), 0) >= $1",
+             CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = $3 AND b.record_id IS NULL), 0) AS BIGINT) >= $1",
         )
         .bind(r.quantity)
         .bind(&at)

@@ -614,3 +614,147 @@ async fn a_declared_posture_turns_on_emergency_destruction() {
     let hours = plan["deadline_hours"].as_i64().expect("deadline");
     assert!((47..=48).contains(&hours), "the checklist's 48 h: {hours}");
 }
+
+/// The ledger on PostgreSQL: the same operations through the same services, on a database of
+/// its own on DRAWDOWN_TEST_PG (skipped when it is not set).
+#[tokio::test]
+async fn the_ledger_on_postgresql() {
+    use drawdown_web::services::destruction as svc;
+    use sqlx::Connection;
+    let Some(base) = std::env::var("DRAWDOWN_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+        return;
+    };
+    let name = unique("drawdown_dd").to_lowercase();
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let url = match base.rsplit_once('/') {
+        Some((host, _)) => format!("{host}/{name}"),
+        None => panic!("DRAWDOWN_TEST_PG has no database part"),
+    };
+    let store = drawdown_storage::Store::connect(&url, true)
+        .await
+        .expect("open");
+    store.migrate().await.expect("migrate");
+    let now = time::OffsetDateTime::now_utc();
+    let bad = |e: drawdown_web::WebError| e.to_string();
+
+    let paper = svc::add_holding(
+        &store,
+        "ana",
+        "test",
+        &svc::HoldingInput {
+            kind: "classified_paper".into(),
+            quantity: "100".into(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(bad)
+    .expect("add holding");
+    let firebox = svc::add_device(
+        &store, "ana", "test", "Firebox", "burn", "50", "10", "Yard", now,
+    )
+    .await
+    .map_err(bad)
+    .expect("device");
+    svc::seal_bag(
+        &store, "ana", "test", &paper, "BB-PG-1", "30", "Cables", now,
+    )
+    .await
+    .map_err(bad)
+    .expect("seal");
+    let holding = store.holding(&paper).await.expect("read").expect("holding");
+    assert_eq!((holding.quantity, holding.sealed), (100, 30));
+    // Outside the bag only 70 can go; the bag goes by its serial, once.
+    let more = svc::record_destruction(
+        &store,
+        "ana",
+        "test",
+        &svc::RecordInput {
+            holding: paper.clone(),
+            quantity: "71".into(),
+            method: "burn".into(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await;
+    assert!(more.is_err());
+    let (bag_record, _) = svc::record_destruction(
+        &store,
+        "ana",
+        "test",
+        &svc::RecordInput {
+            bag: "BB-PG-1".into(),
+            method: "burn".into(),
+            device: firebox.clone(),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .map_err(bad)
+    .expect("destroy the bag");
+    assert!(
+        svc::record_destruction(
+            &store,
+            "ana",
+            "test",
+            &svc::RecordInput {
+                bag: "BB-PG-1".into(),
+                method: "burn".into(),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .is_err(),
+        "a bag is destroyed once"
+    );
+    assert_eq!(
+        store
+            .holding(&paper)
+            .await
+            .expect("read")
+            .expect("holding")
+            .quantity,
+        70
+    );
+    // The two-person rule, and the certificate with its hash.
+    assert!(
+        svc::witness(&store, "Post", "ana", "test", &bag_record, now)
+            .await
+            .is_err()
+    );
+    let sha = svc::witness(&store, "Post", "bo", "test", &bag_record, now)
+        .await
+        .map_err(bad)
+        .expect("witness");
+    let (stored, pdf) = store
+        .destruction_certificate(&bag_record)
+        .await
+        .expect("read")
+        .expect("certificate");
+    assert_eq!(stored, sha);
+    assert_eq!(drawdown_documents::sha256_hex(&pdf), sha);
+    let o = svc::overview(&store, now)
+        .await
+        .map_err(bad)
+        .expect("overview");
+    assert!((o.plan.days_to_zero.expect("a plan") - 70.0 / 500.0).abs() < 1e-6);
+    assert!(store.verify_audit().await.expect("verify").is_intact());
+    store.close().await;
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await;
+}
