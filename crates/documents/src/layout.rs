@@ -524,7 +524,10 @@ impl<'a> Layout<'a> {
 
     fn qr(&mut self, matrix: &Arc<QrMatrix>, size_mm: f32) {
         let m = self.m;
-        let side = mm(size_mm).min(m.text_width()).min(m.bottom() - m.top());
+        // Below ~15 mm a phone camera struggles; above the text area it cannot be printed.
+        let side = mm(size_mm.max(15.0))
+            .min(m.text_width())
+            .min(m.bottom() - m.top());
         self.ensure(side);
         let module = side / (matrix.width + 2 * QUIET_ZONE) as f32;
         let left = m.margin + (m.text_width() - side) / 2.0 + module * QUIET_ZONE as f32;

@@ -347,3 +347,50 @@ fn bullets_numbers_and_stray_control_characters() {
         "the bell character is dropped: {text}"
     );
 }
+
+#[test]
+fn random_text_in_every_block_never_breaks_the_layout() {
+    // Letters, digits, marks, joiners, punctuation, a character the font lacks, line breaks: in
+    // random mixes and lengths, in every kind of block, on both page sizes.
+    let pool: Vec<char> =
+        "abcXYZ019 .,-()/:;\n\tابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیټډړښږځڅګڼۍې۰۱۲۹٫ًَُِّ\u{200C}→ж"
+            .chars()
+            .collect();
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    for round in 0..12 {
+        let mut text = |max: usize| -> String {
+            let len = next(max);
+            (0..len).map(|_| pool[next(pool.len())]).collect()
+        };
+        let size = if round % 2 == 0 {
+            PageSize::A6
+        } else {
+            PageSize::A4
+        };
+        let mut doc = Document::new(size, &text(40));
+        doc.generated_at(datetime!(2021-08-20 14:05 UTC))
+            .footer_note(&text(30))
+            .heading(&text(60))
+            .paragraph(&text(900))
+            .key_values(&[(text(30), text(200)), (text(5), text(400))])
+            .bullets(&[text(200), text(0)])
+            .table(
+                &[text(10), text(20), text(3)],
+                &(0..40)
+                    .map(|_| vec![text(30), text(120), text(8)])
+                    .collect::<Vec<_>>(),
+            )
+            .qr(&text(300), next(80) as f32 - 10.0)
+            .expect("fits");
+        let pdf = doc.finish();
+        let path = save(&format!("random-{round}.pdf"), &pdf);
+        assert!(pages(&pdfinfo(&path)) >= 1);
+        pdftotext(&path, None);
+    }
+}
