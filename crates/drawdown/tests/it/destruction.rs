@@ -397,6 +397,75 @@ async fn witnessed_destruction_end_to_end_with_refusals() {
         .await;
     assert!(audit.json()["entries"].as_array().expect("entries").len() >= 2);
 
+    // The matrix is the post's to adjust (on the record), and the ledger follows it.
+    let flags = add_holding(&s, &officer, "flags", "10", "Test flags").await;
+    let r = s
+        .submit(
+            "/destruction/records",
+            &officer,
+            &[("holding", &flags), ("quantity", "2"), ("method", "shred")],
+        )
+        .await;
+    r.expect(400, "shred flags before the matrix allows it");
+    s.submit(
+        "/destruction/matrix",
+        &officer,
+        &[("kind", "flags"), ("method", "shred"), ("allowed", "yes")],
+    )
+    .await
+    .expect(303, "approve shredding flags");
+    let matrix = s.get("/destruction/devices", Auth::Session(&officer)).await;
+    assert!(
+        matrix.text().contains("Withdraw shred for Flags"),
+        "the matrix shows the change"
+    );
+    s.submit(
+        "/destruction/records",
+        &officer,
+        &[("holding", &flags), ("quantity", "2"), ("method", "shred")],
+    )
+    .await
+    .expect(303, "shred flags now");
+    assert_eq!(quantity(&s, &officer, &flags).await, 8);
+    let audit = s
+        .get(
+            "/api/v1/audit?action=destruction.matrix_set&limit=5",
+            Auth::Session(&admin),
+        )
+        .await;
+    assert_eq!(audit.json()["entries"][0]["actor"], "destruction");
+    // A kind of the post's own, then a holding of it.
+    s.submit(
+        "/destruction/kinds",
+        &officer,
+        &[
+            ("label", "Satellite phones"),
+            ("unit", "item"),
+            ("kg_per_unit", "0.4"),
+            ("priority", "1"),
+            ("methods", "disintegrate"),
+            ("methods", "incinerate"),
+        ],
+    )
+    .await
+    .expect(303, "add a kind");
+    add_holding(&s, &officer, "satellite_phones", "12", "Thuraya handsets").await;
+    let r = s
+        .submit(
+            "/destruction/kinds",
+            &officer,
+            &[
+                ("label", "Satellite phones"),
+                ("unit", "item"),
+                ("kg_per_unit", "0.4"),
+                ("priority", "1"),
+                ("methods", "burn"),
+            ],
+        )
+        .await;
+    r.expect(400, "the same kind twice");
+    assert!(r.text().contains("already exists"));
+
     // Viewers see, but do not record.
     let viewer = s.login("viewer").await;
     s.submit(
