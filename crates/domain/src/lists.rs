@@ -33,9 +33,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 mod names;
+/// The 34 provinces (for forms that ask where someone is).
+pub use names::PROVINCES;
 use names::{
-    ABDUL, FAMILY, FEMALE, KABUL_DISTRICTS, MALE, PLACE_VARIANTS, PROVINCES, ULLAH, US_FAMILY,
-    US_FEMALE, US_MALE,
+    ABDUL, FAMILY, FEMALE, KABUL_DISTRICTS, MALE, PLACE_VARIANTS, ULLAH, US_FAMILY, US_FEMALE,
+    US_MALE,
 };
 
 /// The lists, in the order their rows are returned.

@@ -1,5 +1,716 @@
-//! Storage for outreach: queries over the tables of its migration (0007_outreach.sql).
+//! Storage for outreach: self-registrations (rows of the list "Self-registration" written in
+//! group-committed batches), alert templates, alerts, the outbox and replies.
 
-use crate::Store;
+use crate::audit::append;
+use crate::registry::{ImportWrite, NewSourceRow, write_import};
+use crate::{Result, Store, timestamp};
+use drawdown_domain::audit::AuditEvent;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
 
-impl Store {}
+/// One accepted self-registration (its rows are in the batch's import).
+#[derive(Clone, Debug)]
+pub struct NewRegistration {
+    pub reference: String,
+    pub secret_hash: String,
+    pub language: String,
+    /// JSON ["row id", …].
+    pub row_ids: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrationRecord {
+    pub reference: String,
+    pub secret_hash: String,
+    pub language: String,
+    pub row_ids: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub updates: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateRecord {
+    pub id: String,
+    pub name: String,
+    pub texts: String,
+    pub created_by: String,
+    pub updated_at: String,
+}
+
+/// An alert as composed.
+#[derive(Clone, Debug)]
+pub struct AlertWrite {
+    pub id: String,
+    pub title: String,
+    pub texts: String,
+    pub fields: String,
+    pub segment: String,
+    pub segment_text: String,
+    pub channels: String,
+    pub people: i64,
+    pub addresses: i64,
+    pub state: String,
+    pub created_by: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertRecord {
+    pub id: String,
+    pub title: String,
+    pub texts: String,
+    pub fields: String,
+    pub segment: String,
+    pub segment_text: String,
+    pub channels: String,
+    pub people: i64,
+    pub addresses: i64,
+    pub state: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+    /// Messages by delivery state.
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub bounced: i64,
+}
+
+/// One message to queue.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub id: String,
+    pub person_id: String,
+    pub channel: String,
+    pub sealed: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRecord {
+    pub id: String,
+    pub alert_id: String,
+    pub person_id: String,
+    pub channel: String,
+    pub sealed: Vec<u8>,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub reason: String,
+    pub updated_at: String,
+}
+
+/// What an attempt to deliver a message came to.
+#[derive(Clone, Debug)]
+pub struct DeliveryResult {
+    pub id: String,
+    /// sent, queued (to retry), failed, bounced
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct InboundRecord {
+    pub id: String,
+    pub person_id: Option<String>,
+    pub sealed: Vec<u8>,
+    pub received_at: String,
+}
+
+fn alert(r: &AnyRow) -> Result<AlertRecord> {
+    Ok(AlertRecord {
+        id: r.try_get("id")?,
+        title: r.try_get("title")?,
+        texts: r.try_get("texts")?,
+        fields: r.try_get("fields")?,
+        segment: r.try_get("segment")?,
+        segment_text: r.try_get("segment_text")?,
+        channels: r.try_get("channels")?,
+        people: r.try_get("people")?,
+        addresses: r.try_get("addresses")?,
+        state: r.try_get("state")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        approved_by: r.try_get("approved_by")?,
+        approved_at: r.try_get("approved_at")?,
+        queued: r.try_get("n_queued")?,
+        sent: r.try_get("n_sent")?,
+        failed: r.try_get("n_failed")?,
+        bounced: r.try_get("n_bounced")?,
+    })
+}
+
+macro_rules! select_alerts {
+    ($rest:expr) => {
+        concat!(
+            "SELECT a.id, a.title, a.texts, a.fields, a.segment, a.segment_text, a.channels, a.people, \
+             a.addresses, a.state, a.created_by, a.created_at, a.approved_by, a.approved_at, \
+             (SELECT count(*) FROM outbox o WHERE o.alert_id = a.id AND o.state IN ('queued', 'sending')) AS n_queued, \
+             (SELECT count(*) FROM outbox o WHERE o.alert_id = a.id AND o.state = 'sent') AS n_sent, \
+             (SELECT count(*) FROM outbox o WHERE o.alert_id = a.id AND o.state = 'failed') AS n_failed, \
+             (SELECT count(*) FROM outbox o WHERE o.alert_id = a.id AND o.state = 'bounced') AS n_bounced \
+             FROM alerts a ",
+            $rest
+        )
+    };
+}
+
+fn message(r: &AnyRow) -> Result<MessageRecord> {
+    Ok(MessageRecord {
+        id: r.try_get("id")?,
+        alert_id: r.try_get("alert_id")?,
+        person_id: r.try_get("person_id")?,
+        channel: r.try_get("channel")?,
+        sealed: r.try_get("sealed")?,
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        reason: r.try_get("reason")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const SELECT_MESSAGES: &str = "SELECT id, alert_id, person_id, channel, sealed, state, attempts, \
+     next_attempt_at, reason, updated_at FROM outbox ";
+
+async fn queue_messages(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    alert_id: &str,
+    messages: &[NewMessage],
+    ts: &str,
+) -> Result<()> {
+    // Six values a row: ~160 rows a statement keeps well under 1,000 parameters.
+    for chunk in messages.chunks(160) {
+        let mut sql = String::from(
+            "INSERT INTO outbox (id, alert_id, person_id, channel, sealed, state, attempts, next_attempt_at, reason, created_at, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let b = i * 6;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 'queued', 0, ${}, '', ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 6,
+                b + 6
+            ));
+        }
+        // Only placeholders are generated; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            q = q
+                .bind(&m.id)
+                .bind(alert_id)
+                .bind(&m.person_id)
+                .bind(&m.channel)
+                .bind(&m.sealed)
+                .bind(ts);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Accepts a batch of self-registrations durably, in one transaction: the list
+    /// "Self-registration" (made on first use), this hour's import of it (made or counted
+    /// up: a surge is one import an hour, not one per batch), every row of every
+    /// registration, the registrations, and one audit entry. Returns the list's id.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn accept_registrations(
+        &self,
+        list: &str,
+        new_list_id: &str,
+        import_id: &str,
+        import_label: &str,
+        rows: &[NewSourceRow],
+        registrations: &[NewRegistration],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, '[]', $3, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(new_list_id)
+        .bind(list)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        let source_id: String = sqlx::query_scalar("SELECT id FROM sources WHERE name = $1")
+            .bind(list)
+            .fetch_one(&mut *tx)
+            .await?;
+        let n = rows.len() as i64;
+        sqlx::query(
+            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
+             added, changed, unchanged, removed, created_by, created_at) \
+             VALUES ($1, $2, $3, 'form', 'UTF-8', $4, 0, $4, 0, 0, 0, 'public', $5) \
+             ON CONFLICT (id) DO UPDATE SET rows_read = imports.rows_read + excluded.rows_read, \
+             added = imports.added + excluded.added",
+        )
+        .bind(import_id)
+        .bind(&source_id)
+        .bind(import_label)
+        .bind(n)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        // Eight values a row: 120 rows a statement stays under 1,000 parameters.
+        for chunk in rows.chunks(120) {
+            let mut sql = String::from(
+                "INSERT INTO source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let b = i * 8;
+                sql.push('(');
+                for c in 1..=8 {
+                    if c > 1 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("${}", b + c));
+                }
+                sql.push(')');
+            }
+            // Only placeholders are generated; every value is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(&r.id)
+                    .bind(&source_id)
+                    .bind(&r.record_key)
+                    .bind(&r.content_key)
+                    .bind(r.row_number)
+                    .bind(import_id)
+                    .bind(import_id)
+                    .bind(&r.sealed);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in registrations.chunks(150) {
+            let mut sql = String::from(
+                "INSERT INTO registrations (reference, secret_hash, language, row_ids, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                let b = i * 5;
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 5
+                ));
+            }
+            // Only placeholders are generated; every value is bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(&r.reference)
+                    .bind(&r.secret_hash)
+                    .bind(&r.language)
+                    .bind(&r.row_ids)
+                    .bind(&ts);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(source_id)
+    }
+
+    pub async fn registration(&self, reference: &str) -> Result<Option<RegistrationRecord>> {
+        let row = sqlx::query(
+            "SELECT reference, secret_hash, language, row_ids, created_at, updated_at, updates \
+             FROM registrations WHERE reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(RegistrationRecord {
+                reference: r.try_get("reference")?,
+                secret_hash: r.try_get("secret_hash")?,
+                language: r.try_get("language")?,
+                row_ids: r.try_get("row_ids")?,
+                created_at: r.try_get("created_at")?,
+                updated_at: r.try_get("updated_at")?,
+                updates: r.try_get("updates")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn count_registrations(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM registrations")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Sealed contents of list rows by id (the rows of one registration).
+    pub async fn sealed_rows(&self, ids: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = sqlx::query(
+                "SELECT id, sealed FROM source_rows WHERE id = $1 AND removed_in IS NULL",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            {
+                out.push((r.try_get("id")?, r.try_get("sealed")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A registration changed by its owner: the list's rows changed, added or removed (one
+    /// import), the registration's rows and count of updates, the audit entry.
+    pub async fn update_registration(
+        &self,
+        reference: &str,
+        row_ids: &str,
+        w: &ImportWrite,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        write_import(&mut tx, w, &ts).await?;
+        sqlx::query(
+            "UPDATE registrations SET row_ids = $1, updated_at = $2, updates = updates + 1 WHERE reference = $3",
+        )
+        .bind(row_ids)
+        .bind(&ts)
+        .bind(reference)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn alert_templates(&self) -> Result<Vec<TemplateRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, texts, created_by, updated_at FROM alert_templates ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TemplateRecord {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    texts: r.try_get("texts")?,
+                    created_by: r.try_get("created_by")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a template, or replaces the texts of the one with that name.
+    pub async fn save_template(
+        &self,
+        id: &str,
+        name: &str,
+        texts: &str,
+        actor: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let updated =
+            sqlx::query("UPDATE alert_templates SET texts = $1, updated_at = $2 WHERE name = $3")
+                .bind(texts)
+                .bind(&ts)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO alert_templates (id, name, texts, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(texts)
+            .bind(actor)
+            .bind(&ts)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an alert; when it needs no approval its messages are queued at once.
+    pub async fn create_alert(
+        &self,
+        a: &AlertWrite,
+        messages: &[NewMessage],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO alerts (id, title, texts, fields, segment, segment_text, channels, people, addresses, state, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&a.id)
+        .bind(&a.title)
+        .bind(&a.texts)
+        .bind(&a.fields)
+        .bind(&a.segment)
+        .bind(&a.segment_text)
+        .bind(&a.channels)
+        .bind(a.people)
+        .bind(a.addresses)
+        .bind(&a.state)
+        .bind(&a.created_by)
+        .bind(&ts)
+        .execute(&mut *tx)
+        .await?;
+        queue_messages(&mut tx, &a.id, messages, &ts).await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A second person approves an alert waiting for approval: its messages are queued.
+    /// False when the alert was not waiting (already approved, cancelled, unknown).
+    pub async fn approve_alert(
+        &self,
+        id: &str,
+        approver: &str,
+        messages: &[NewMessage],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE alerts SET state = 'queued', approved_by = $1, approved_at = $2 \
+             WHERE id = $3 AND state = 'awaiting_approval'",
+        )
+        .bind(approver)
+        .bind(&ts)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        queue_messages(&mut tx, id, messages, &ts).await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn cancel_alert(
+        &self,
+        id: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE alerts SET state = 'cancelled' WHERE id = $1 AND state = 'awaiting_approval'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn alerts(&self, limit: i64) -> Result<Vec<AlertRecord>> {
+        let rows = sqlx::query(select_alerts!(
+            "ORDER BY a.created_at DESC, a.id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(alert).collect()
+    }
+
+    pub async fn alert(&self, id: &str) -> Result<Option<AlertRecord>> {
+        let row = sqlx::query(select_alerts!("WHERE a.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(alert).transpose()
+    }
+
+    /// Messages of one alert, in queue order.
+    pub async fn messages_of_alert(
+        &self,
+        alert_id: &str,
+        limit: i64,
+    ) -> Result<Vec<MessageRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT id, alert_id, person_id, channel, sealed, state, attempts, next_attempt_at, reason, updated_at ",
+            "FROM outbox WHERE alert_id = $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(alert_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message).collect()
+    }
+
+    /// Takes up to `limit` messages of `channel` due now, leasing them until `lease_until`
+    /// (so another server sharing the database does not send them too).
+    pub async fn claim_due_messages(
+        &self,
+        channel: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<MessageRecord>> {
+        let ts = timestamp(now);
+        let lease = timestamp(lease_until);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_MESSAGES} WHERE state = 'queued' AND channel = $1 AND next_attempt_at <= $2 \
+             ORDER BY next_attempt_at, id LIMIT $3"
+        )))
+        .bind(channel)
+        .bind(&ts)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let m = message(r)?;
+            let n = sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND state = 'queued' AND next_attempt_at = $3",
+            )
+            .bind(&lease)
+            .bind(&m.id)
+            .bind(&m.next_attempt_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            if n == 1 {
+                claimed.push(m);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Records what a round of delivery attempts came to, with one audit entry for the round.
+    pub async fn record_deliveries(
+        &self,
+        results: &[DeliveryResult],
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        for r in results {
+            sqlx::query(
+                "UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, reason = $4, updated_at = $5 WHERE id = $6",
+            )
+            .bind(&r.state)
+            .bind(r.attempts)
+            .bind(&r.next_attempt_at)
+            .bind(&r.reason)
+            .bind(&ts)
+            .bind(&r.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Messages by channel and state, for the dashboard and the outbox page.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT channel, state, count(*) AS n FROM outbox GROUP BY channel, state ORDER BY channel, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("channel")?, r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    pub async fn record_inbound(
+        &self,
+        m: &InboundRecord,
+        phone_key: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO inbound_messages (id, person_id, phone_key, sealed, received_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&m.id)
+        .bind(&m.person_id)
+        .bind(phone_key)
+        .bind(&m.sealed)
+        .bind(&m.received_at)
+        .execute(&mut *tx)
+        .await?;
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn inbound_of_person(&self, person_id: &str) -> Result<Vec<InboundRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, person_id, sealed, received_at FROM inbound_messages WHERE person_id = $1 ORDER BY received_at DESC",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(InboundRecord {
+                    id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
+                    sealed: r.try_get("sealed")?,
+                    received_at: r.try_get("received_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn count_inbound(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM inbound_messages")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}

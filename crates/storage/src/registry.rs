@@ -237,6 +237,103 @@ macro_rules! select_rows {
     };
 }
 
+/// An import's writes inside the caller's transaction (the audit entry is the caller's).
+pub(crate) async fn write_import(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    w: &ImportWrite,
+    ts: &str,
+) -> Result<()> {
+    let updated = sqlx::query("UPDATE sources SET mapping = $1, updated_at = $2 WHERE id = $3")
+        .bind(&w.mapping)
+        .bind(ts)
+        .bind(&w.source_id)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query("INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+                .bind(&w.source_id)
+                .bind(&w.source_name)
+                .bind(&w.mapping)
+                .bind(ts)
+                .execute(&mut **tx)
+                .await?;
+    }
+    sqlx::query(
+            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
+             added, changed, unchanged, removed, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&w.import_id)
+        .bind(&w.source_id)
+        .bind(&w.file_name)
+        .bind(&w.format)
+        .bind(&w.encoding)
+        .bind(w.rows_read)
+        .bind(w.rows_rejected)
+        .bind(w.added.len() as i64)
+        .bind(w.changed.len() as i64)
+        .bind(w.unchanged.len() as i64)
+        .bind(w.removed.len() as i64)
+        .bind(&w.created_by)
+        .bind(ts)
+        .execute(&mut **tx)
+        .await?;
+    let added: Vec<Vec<Bind>> = w
+        .added
+        .iter()
+        .map(|r| {
+            vec![
+                Bind::Text(&r.id),
+                Bind::Text(&w.source_id),
+                Bind::Text(&r.record_key),
+                Bind::Text(&r.content_key),
+                Bind::Int(r.row_number),
+                Bind::Text(&w.import_id),
+                Bind::Text(&w.import_id),
+                Bind::Blob(&r.sealed),
+            ]
+        })
+        .collect();
+    bulk_insert(
+            tx,
+            "source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed)",
+            &added,
+        )
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict(_) => StorageError::Conflict("the file repeats a record already in this list".into()),
+            other => other,
+        })?;
+    for r in &w.changed {
+        sqlx::query(
+                "UPDATE source_rows SET content_key = $1, row_number = $2, last_import = $3, sealed = $4, removed_in = NULL WHERE id = $5",
+            )
+            .bind(&r.content_key)
+            .bind(r.row_number)
+            .bind(&w.import_id)
+            .bind(&r.sealed)
+            .bind(&r.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for (id, row_number) in &w.unchanged {
+        sqlx::query("UPDATE source_rows SET last_import = $1, row_number = $2, removed_in = NULL WHERE id = $3")
+                .bind(&w.import_id)
+                .bind(row_number)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+    }
+    for id in &w.removed {
+        sqlx::query("UPDATE source_rows SET removed_in = $1 WHERE id = $2")
+            .bind(&w.import_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     pub async fn source_by_name(&self, name: &str) -> Result<Option<SourceRecord>> {
         let row = sqlx::query(select_sources!("WHERE s.name = $1"))
@@ -282,94 +379,7 @@ impl Store {
     ) -> Result<()> {
         let ts = timestamp(now);
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE sources SET mapping = $1, updated_at = $2 WHERE id = $3")
-            .bind(&w.mapping)
-            .bind(&ts)
-            .bind(&w.source_id)
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query("INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(&w.source_id)
-                .bind(&w.source_name)
-                .bind(&w.mapping)
-                .bind(&ts)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
-             added, changed, unchanged, removed, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&w.import_id)
-        .bind(&w.source_id)
-        .bind(&w.file_name)
-        .bind(&w.format)
-        .bind(&w.encoding)
-        .bind(w.rows_read)
-        .bind(w.rows_rejected)
-        .bind(w.added.len() as i64)
-        .bind(w.changed.len() as i64)
-        .bind(w.unchanged.len() as i64)
-        .bind(w.removed.len() as i64)
-        .bind(&w.created_by)
-        .bind(&ts)
-        .execute(&mut *tx)
-        .await?;
-        let added: Vec<Vec<Bind>> = w
-            .added
-            .iter()
-            .map(|r| {
-                vec![
-                    Bind::Text(&r.id),
-                    Bind::Text(&w.source_id),
-                    Bind::Text(&r.record_key),
-                    Bind::Text(&r.content_key),
-                    Bind::Int(r.row_number),
-                    Bind::Text(&w.import_id),
-                    Bind::Text(&w.import_id),
-                    Bind::Blob(&r.sealed),
-                ]
-            })
-            .collect();
-        bulk_insert(
-            &mut tx,
-            "source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed)",
-            &added,
-        )
-        .await
-        .map_err(|e| match e {
-            StorageError::Conflict(_) => StorageError::Conflict("the file repeats a record already in this list".into()),
-            other => other,
-        })?;
-        for r in &w.changed {
-            sqlx::query(
-                "UPDATE source_rows SET content_key = $1, row_number = $2, last_import = $3, sealed = $4, removed_in = NULL WHERE id = $5",
-            )
-            .bind(&r.content_key)
-            .bind(r.row_number)
-            .bind(&w.import_id)
-            .bind(&r.sealed)
-            .bind(&r.id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (id, row_number) in &w.unchanged {
-            sqlx::query("UPDATE source_rows SET last_import = $1, row_number = $2, removed_in = NULL WHERE id = $3")
-                .bind(&w.import_id)
-                .bind(row_number)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for id in &w.removed {
-            sqlx::query("UPDATE source_rows SET removed_in = $1 WHERE id = $2")
-                .bind(&w.import_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_import(&mut tx, w, &ts).await?;
         append(&mut tx, event, now).await?;
         tx.commit().await?;
         Ok(())

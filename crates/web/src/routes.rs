@@ -154,6 +154,11 @@ routes! {
 
     // ---- outreach (issue 8): segments, alerts, outbox, self-registration ----
     get "/alerts" => pages::alerts, Need::Perm(SendAlerts), "Alerts to segments of the registry";
+    get "/register" => pages::register_page, Need::Public, "Self-registration: the public form (English, Dari, Pashto)";
+    post "/register" => pages::register_submit, Need::Public, limit pages::MAX_REGISTRATION_BYTES, "Self-registration: send the form (signed form token, rate-limited)";
+    get "/register/update" => pages::register_update_page, Need::Public, "Self-registration: reference and secret, to update an entry";
+    post "/register/update" => pages::register_update_open, Need::Public, limit pages::MAX_REGISTRATION_BYTES, "Self-registration: open an entry with its reference and secret";
+    post "/register/update/save" => pages::register_update_save, Need::Public, limit pages::MAX_REGISTRATION_BYTES, "Self-registration: save the changed entry";
     // ---- end of outreach ----
 
     get "/api/openapi.json" => api::openapi, Need::Public, "This document";

@@ -58,6 +58,8 @@ pub struct AppState {
     clock: Arc<Clock>,
     /// Accountability's scan writer (group commit) and cached keys and checkpoints.
     pub(crate) accountability: Arc<crate::services::accountability::Desk>,
+    /// Self-registration intake, alert channels, the outbox worker (services::outreach).
+    pub outreach: Arc<crate::services::outreach::Outreach>,
 }
 
 #[derive(Default)]
@@ -79,6 +81,7 @@ impl AppState {
             refresh: Arc::default(),
             clock: Arc::new(OffsetDateTime::now_utc),
             accountability: Arc::default(),
+            outreach: Arc::new(crate::services::outreach::Outreach::from_env()),
         }
     }
 
@@ -195,6 +198,7 @@ impl AppState {
         if let Ok(mut m) = self.matcher.write() {
             *m = None;
         }
+        self.outreach.forget_people();
         if let Ok(mut staged) = self.desk.staged.lock() {
             for s in staged.values_mut() {
                 zeroize::Zeroize::zeroize(&mut s.bytes);

@@ -523,7 +523,7 @@ pub(super) const US_FAMILY: &[&str] = &[
 ];
 
 /// The 34 provinces: (province, Arabic script, capital, capital in Arabic script).
-pub(super) const PROVINCES: &[(&str, &str, &str, &str)] = &[
+pub const PROVINCES: &[(&str, &str, &str, &str)] = &[
     ("Kabul", "کابل", "Kabul", "کابل"),
     ("Kapisa", "کاپیسا", "Mahmud-i-Raqi", "محمود راقی"),
     ("Parwan", "پروان", "Charikar", "چاریکار"),

@@ -282,9 +282,14 @@ impl Server {
 
     /// `drawdown demo --scale small` with data in ROOT/data and logs in ROOT/logs.
     pub async fn demo_small_in(root: &Path) -> Server {
+        Server::demo_small_env(root, &[]).await
+    }
+
+    /// The same, with environment variables for the server (channels, limits).
+    pub async fn demo_small_env(root: &Path, env: &[(&str, &str)]) -> Server {
         let data = root.join("data");
         let root = root.to_path_buf();
-        Server::start(&root, data.clone(), move |port| {
+        Server::start_env(&root, data.clone(), env, move |port| {
             vec![
                 "demo".into(),
                 "--scale".into(),
@@ -325,6 +330,15 @@ impl Server {
     }
 
     async fn start(root: &Path, data_dir: PathBuf, args: impl Fn(u16) -> Vec<String>) -> Server {
+        Server::start_env(root, data_dir, &[], args).await
+    }
+
+    async fn start_env(
+        root: &Path,
+        data_dir: PathBuf,
+        env: &[(&str, &str)],
+        args: impl Fn(u16) -> Vec<String>,
+    ) -> Server {
         let logs = root.join("logs");
         std::fs::create_dir_all(&logs).expect("logs dir");
         let client = client();
@@ -340,6 +354,7 @@ impl Server {
                 .env_remove("DRAWDOWN_KEY_FILE")
                 .env_remove("DRAWDOWN_ADDR")
                 .env_remove("DRAWDOWN_LOG")
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(File::create(&stdout_path).expect("stdout file"))
                 .stderr(File::create(&stderr_path).expect("stderr file"))

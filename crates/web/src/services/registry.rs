@@ -46,7 +46,7 @@ impl RowValues {
     }
 
     /// One canonical text of the values, for change detection.
-    fn canonical(&self) -> String {
+    pub fn canonical(&self) -> String {
         self.0
             .iter()
             .map(|(k, v)| format!("{k}={v}\u{1f}"))
@@ -304,7 +304,7 @@ pub async fn plan_import(
     })
 }
 
-fn seal_row(
+pub fn seal_row(
     vault: &Vault,
     id: String,
     record_key: String,
