@@ -94,6 +94,30 @@ routes! {
 
     // ---- posture (issue 4): situation log, tripwires, postures, decisions ----
     get "/posture" => pages::posture, Need::Perm(ViewPosture), "Posture, tripwires and decisions";
+    get "/posture/log" => pages::situation_log, Need::Perm(ViewPosture), "The situation log (audited read)";
+    post "/posture/log" => pages::add_event, Need::Perm(ManagePosture), "Record an event in the situation log";
+    post "/posture/log/import" => pages::import_events, Need::Perm(ManagePosture), limit 16 << 20, "Import events from CSV, XLSX or JSON (all or none)";
+    get "/posture/log.csv" => pages::log_csv, Need::Perm(ViewPosture), "The situation log as CSV (audited)";
+    get "/posture/tripwires" => pages::tripwires, Need::Perm(ViewPosture), "Tripwires, crossed or not, with their facts";
+    post "/posture/tripwires" => pages::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
+    post "/posture/tripwires/{id}" => pages::edit_tripwire, Need::Perm(ManagePosture), "Change a tripwire";
+    get "/posture/levels" => pages::levels, Need::Perm(ViewPosture), "Posture levels and checklists";
+    post "/posture/levels/{id}/tasks" => pages::add_task_template, Need::Perm(ManagePosture), "Add a task to a level's checklist";
+    post "/posture/tasks/{id}/done" => pages::tick_task, Need::Perm(ManagePosture), "Tick a checklist task off";
+    post "/posture/declare" => pages::declare, Need::Perm(ManagePosture), "Declare a posture, with rationale and attendees";
+    post "/posture/decline" => pages::decline, Need::Perm(ManagePosture), "Decide not to follow a tripwire's recommendation";
+    get "/posture/timeline" => pages::timeline, Need::Perm(ViewPosture), "What was known and decided at any moment, with the map";
+    get "/posture/timeline.pdf" => pages::timeline_pdf, Need::Perm(ViewPosture), "The timeline as PDF (audited)";
+    get "/api/v1/posture" => api::posture::overview, Need::Perm(ViewPosture), "Posture, measures, tripwires, open decision items, levels and tasks";
+    get "/api/v1/posture/timeline" => api::posture::timeline, Need::Perm(ViewPosture), "What was known and decided at ?at=";
+    get "/api/v1/posture/events" => api::posture::events, Need::Perm(ViewPosture), "The situation log (audited read)";
+    post "/api/v1/posture/events" => api::posture::add_events, Need::Perm(ManagePosture), "Record one event, or {events: [...]} (all or none)";
+    get "/api/v1/posture/tripwires" => api::posture::tripwires, Need::Perm(ViewPosture), "Tripwires with their state and facts";
+    post "/api/v1/posture/tripwires" => api::posture::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
+    post "/api/v1/posture/tripwires/{id}" => api::posture::edit_tripwire, Need::Perm(ManagePosture), "Change a tripwire";
+    post "/api/v1/posture/declare" => api::posture::declare, Need::Perm(ManagePosture), "Declare a posture";
+    post "/api/v1/posture/decline" => api::posture::decline, Need::Perm(ManagePosture), "Decide not to follow a decision item";
+    post "/api/v1/posture/tasks/{id}/done" => api::posture::tick_task, Need::Perm(ManagePosture), "Tick a checklist task off";
     // ---- end of posture ----
 
     // ---- destruction (issue 5): holdings, devices, plan to zero, witnessed records ----

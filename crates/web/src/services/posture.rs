@@ -829,3 +829,170 @@ pub async fn load_gazetteer(
     reevaluate(store, now, actor, source, now).await?;
     Ok(g.places.len())
 }
+
+/// Adds a task to a level's checklist.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_task_template(
+    store: &Store,
+    level_id: &str,
+    task: &str,
+    owner_role: &str,
+    due_hours: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let p = load(store, now).await?;
+    let level = p
+        .level(level_id)
+        .or_else(|| p.level_named(level_id))
+        .ok_or(WebError::NotFound)?;
+    let task = task.trim();
+    if task.is_empty() || task.chars().count() > 300 {
+        return Err(WebError::BadRequest(
+            "task: say what must be done (up to 300 characters)".into(),
+        ));
+    }
+    let role = drawdown_domain::Role::ALL
+        .into_iter()
+        .find(|r| r.slug() == owner_role.trim().to_lowercase())
+        .ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "owner_role: '{}' is not a role; the roles are: {}",
+                owner_role.trim(),
+                drawdown_domain::Role::ALL.map(|r| r.slug()).join(", ")
+            ))
+        })?;
+    let hours: i64 = due_hours
+        .trim()
+        .trim_end_matches('h')
+        .trim()
+        .parse()
+        .ok()
+        .filter(|h| (0..=24 * 365).contains(h))
+        .ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "due_hours: '{}' is not a number of hours after the declaration (e.g. 48)",
+                due_hours.trim()
+            ))
+        })?;
+    let t = TaskTemplateRow {
+        id: new_id(),
+        task: task.to_string(),
+        owner_role: role.slug().to_string(),
+        due_hours: hours,
+    };
+    let ev = AuditEvent::new(
+        actor,
+        "posture.task_template_add",
+        format!("level:{}", level.id),
+        format!(
+            "{}: {} ({}, {} h)",
+            level.name, t.task, t.owner_role, t.due_hours
+        ),
+        source,
+    );
+    store
+        .add_posture_task_template(&level.id, &t, &ev, now)
+        .await?;
+    Ok(())
+}
+
+/// The timeline up to `at` as a PDF: what was known and decided, for the after-action review.
+pub fn timeline_pdf(p: &Posture, at: OffsetDateTime, now: OffsetDateTime) -> Vec<u8> {
+    use drawdown_documents::{Document, PageSize};
+    let s = p.situation(at);
+    let mut d = Document::new(PageSize::A4, "Posture timeline");
+    d.generated_at(now);
+    d.heading(&format!("Posture timeline to {}", ts(at)));
+    d.key_values(&[
+        ("Country", p.gazetteer.country.clone()),
+        ("Posture in force", p.current_name(at)),
+        (
+            "Events in the log",
+            p.events
+                .iter()
+                .filter(|e| e.event.at <= at)
+                .count()
+                .to_string(),
+        ),
+    ]);
+    d.subheading("Measures");
+    let rows: Vec<Vec<String>> = Measure::ALL
+        .into_iter()
+        .map(|m| {
+            vec![
+                m.name().to_string(),
+                value_text(m, &s.value(m)),
+                s.grounds(m),
+            ]
+        })
+        .collect();
+    d.table(&["Measure", "Value", "Grounds"], &rows);
+    d.subheading("Tripwires crossed");
+    let crossed: Vec<Vec<String>> = p
+        .evaluate(&s)
+        .into_iter()
+        .filter_map(|t| {
+            t.facts.map(|f| {
+                vec![
+                    t.row.name.clone(),
+                    t.level.clone(),
+                    f.iter()
+                        .map(|x| format!("{}: {}", x.condition, x.observed))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ]
+            })
+        })
+        .collect();
+    if crossed.is_empty() {
+        d.paragraph("None.");
+    } else {
+        d.table(&["Tripwire", "Recommends", "Facts"], &crossed);
+    }
+    d.subheading("Decisions on record");
+    let at_s = ts(at);
+    let decisions: Vec<Vec<String>> = p
+        .decisions
+        .iter()
+        .filter(|x| x.decided_at <= at_s)
+        .map(|x| {
+            vec![
+                x.decided_at.clone(),
+                format!(
+                    "{} {}",
+                    if x.kind == "declare" {
+                        "declared"
+                    } else {
+                        "did not go to"
+                    },
+                    p.level(&x.level_id).map(|l| l.name.as_str()).unwrap_or("")
+                ),
+                format!("{}; attended: {}", x.decided_by, x.attendees),
+                x.rationale.clone(),
+            ]
+        })
+        .collect();
+    if decisions.is_empty() {
+        d.paragraph("None.");
+    } else {
+        d.table(&["When (UTC)", "Decision", "Who", "Rationale"], &decisions);
+    }
+    d.subheading("Situation log");
+    let events: Vec<Vec<String>> = p
+        .events
+        .iter()
+        .filter(|e| e.event.at <= at)
+        .map(|e| {
+            vec![
+                ts(e.event.at),
+                e.event.kind.slug().to_string(),
+                e.event.summary(),
+                e.event.notes.clone(),
+            ]
+        })
+        .collect();
+    d.table(&["When (UTC)", "Kind", "Report", "Notes"], &events);
+    d.finish()
+}
