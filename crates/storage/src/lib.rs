@@ -11,6 +11,7 @@
 
 pub mod accountability;
 pub mod audit;
+pub mod batch;
 pub mod destruction;
 mod error;
 pub mod movement;
