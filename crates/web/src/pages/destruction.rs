@@ -353,7 +353,7 @@ async fn destruction_page(
             label: format!("{} — {}", b.serial, b.contents),
         })
         .collect();
-    let burn_down = burn_down_svg(&o, state.now());
+    let burn_down = burn_down_svg(&o, state.now()) + &plan_by_priority_svg(&o);
     let page = DestructionPage {
         chrome: frame(state, user, "Destruction", done).await?,
         emergency: o.settings.emergency,
@@ -517,6 +517,55 @@ fn burn_down_svg(o: &Overview, now: time::OffsetDateTime) -> String {
         step: false,
         x_marks: &[(deadline, deadline_label.as_str())],
         ..Default::default()
+    })
+}
+
+/// What the plan leaves at the start of each day, by priority (kg by weight), most sensitive at
+/// the bottom of each bar.
+fn plan_by_priority_svg(o: &Overview) -> String {
+    use crate::charts::{self, BarSeries, StackedBarChart};
+    let by_day = o.plan.remaining_by_day(&o.remaining);
+    let categories: Vec<String> = (0..by_day.len())
+        .map(|d| {
+            if d == 0 {
+                "Now".to_string()
+            } else {
+                format!("Day {d}")
+            }
+        })
+        .collect();
+    let mut priorities: Vec<u8> = o.catalogue.kinds.iter().map(|k| k.priority).collect();
+    priorities.sort_unstable();
+    priorities.dedup();
+    let series: Vec<BarSeries> = priorities
+        .iter()
+        .map(|p| {
+            BarSeries::new(
+                format!("Priority {p}"),
+                by_day
+                    .iter()
+                    .map(|left| {
+                        left.iter()
+                            .filter_map(|(k, q)| {
+                                o.catalogue
+                                    .kind(k)
+                                    .filter(|k| k.priority == *p)
+                                    .map(|k| q * k.kg_per_unit)
+                            })
+                            .sum()
+                    })
+                    .collect(),
+            )
+        })
+        .filter(|s| s.values.iter().any(|v| *v > 0.0))
+        .collect();
+    charts::stacked(&StackedBarChart {
+        title: "The plan: what is left at the start of each day, by priority",
+        desc: "Kilograms left at the start of each planned day, stacked by emergency-destruction priority (1, the most sensitive, at the bottom).",
+        x_label: "Day of the plan",
+        y_label: "kg left",
+        categories: &categories,
+        series: &series,
     })
 }
 
@@ -1211,7 +1260,7 @@ pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<Str
         "No holdings inventoried yet.".to_string()
     } else {
         format!(
-            "kg by weight; emergency level in {}, zero in {}; {} record(s) await a witness",
+            "by weight. Emergency level in {}, zero in {}; records awaiting a witness: {}.",
             days_text(o.plan.days_to_target),
             days_text(o.plan.days_to_zero),
             o.records
