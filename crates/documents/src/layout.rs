@@ -19,6 +19,8 @@ pub(crate) struct Metrics {
     pub table: f32,
     pub small: f32,
     pub pad: f32,
+    /// Room the footer note takes above the footer line.
+    pub footer_extra: f32,
 }
 
 impl Metrics {
@@ -39,6 +41,7 @@ impl Metrics {
                 table: 8.5,
                 small: 7.5,
                 pad: 3.0,
+                footer_extra: 0.0,
             },
             PageSize::A6 => Self {
                 width: mm(105.0),
@@ -50,6 +53,7 @@ impl Metrics {
                 table: 7.0,
                 small: 5.5,
                 pad: 2.0,
+                footer_extra: 0.0,
             },
         }
     }
@@ -73,7 +77,7 @@ impl Metrics {
 
     /// Bottom of the text area (above the running footer).
     pub fn bottom(&self) -> f32 {
-        self.height - self.margin - self.small * 2.2
+        self.height - self.margin - self.small * 2.2 - self.footer_extra
     }
 
     pub fn text_width(&self) -> f32 {
@@ -136,8 +140,7 @@ const HEADER_FILL: f32 = 0.86;
 const STRIPE_FILL: f32 = 0.955;
 
 impl<'a> Layout<'a> {
-    pub fn new(size: PageSize, shaper: &'a mut Shaper) -> Self {
-        let m = Metrics::of(size);
+    pub fn new(m: Metrics, shaper: &'a mut Shaper) -> Self {
         Self {
             m,
             shaper,
@@ -313,11 +316,14 @@ impl<'a> Layout<'a> {
         let ascent = m.ascent(FontId::Regular, size);
         for (k, v) in pairs {
             let keys = self.shaper.lines(FontId::Bold, k, size, key_width);
-            // A right-to-left key puts the key column on the right, and its value reads right to left.
+            // A right-to-left key puts the key column on the right, values aligned beside it; a
+            // value with Dari or Pashto in it then reads right to left even if it starts with a
+            // Latin flight number, while a purely Latin value ("F. H.") keeps its own order.
             let rtl = keys.first().is_some_and(|l| l.rtl);
-            let values =
-                self.shaper
-                    .lines_in(FontId::Regular, v, size, value_width, rtl.then_some(true));
+            let value_dir = (rtl && crate::text::has_rtl(v)).then_some(true);
+            let values = self
+                .shaper
+                .lines_in(FontId::Regular, v, size, value_width, value_dir);
             let (key_x, value_x) = if rtl {
                 (m.margin + value_width + gap, m.margin)
             } else {
@@ -332,7 +338,7 @@ impl<'a> Layout<'a> {
                     self.place(line, key_x, key_width, y, KEY_GRAY);
                 }
                 if let Some(line) = values.get(i) {
-                    self.place(line, value_x, value_width, y, 0.0);
+                    self.place_aligned(line, value_x, value_width, y, 0.0, rtl);
                 }
                 self.y += lh;
             }

@@ -140,7 +140,8 @@ impl Document {
         self
     }
 
-    /// A short note printed at the right of every page's header, e.g. a handling caveat.
+    /// A note printed at the foot of every page, e.g. a handling caveat or an instruction in
+    /// several languages (wrapped, up to four lines).
     pub fn footer_note(&mut self, note: &str) -> &mut Self {
         self.note = clean(note);
         self
@@ -247,14 +248,16 @@ impl Document {
     /// Lays the document out and returns the PDF file's bytes.
     pub fn finish(&self) -> Vec<u8> {
         let mut shaper = text::Shaper::default();
-        let mut layout = layout::Layout::new(self.size, &mut shaper);
+        let mut m = layout::Metrics::of(self.size);
+        let note = self.note_lines(&m, &mut shaper);
+        m.footer_extra = note.len() as f32 * m.line_height(text::FontId::Regular, m.small);
+        let mut layout = layout::Layout::new(m, &mut shaper);
         for block in &self.blocks {
             layout.block(block);
         }
-        let m = layout.m;
         let mut pages = std::mem::take(&mut layout.pages);
         drop(layout);
-        self.running_header(&m, &mut pages, &mut shaper);
+        self.running_header(&m, &mut pages, &mut shaper, &note);
         pdf::write(
             &m,
             &pages,
@@ -266,12 +269,22 @@ impl Document {
         )
     }
 
-    /// Title and note on top, generated-at and "Page n of N" at the bottom of every page.
+    fn note_lines(&self, m: &layout::Metrics, shaper: &mut text::Shaper) -> Vec<text::Line> {
+        if self.note.trim().is_empty() {
+            return Vec::new();
+        }
+        let mut lines = shaper.lines(text::FontId::Regular, &self.note, m.small, m.text_width());
+        lines.truncate(4);
+        lines
+    }
+
+    /// The title on top; the note, generated-at and "Page n of N" at the bottom of every page.
     fn running_header(
         &self,
         m: &layout::Metrics,
         pages: &mut [layout::Page],
         shaper: &mut text::Shaper,
+        note: &[text::Line],
     ) {
         let total = pages.len();
         let generated = self.generated_at.to_offset(time::UtcOffset::UTC);
@@ -286,6 +299,7 @@ impl Document {
         let size = m.small;
         let font = text::FontId::Regular;
         let half = m.text_width() / 2.0 - size;
+        let lh = m.line_height(font, size);
         let header_y = m.margin + m.ascent(font, size);
         let footer_y = m.height - m.margin - m.line_height(font, size) + m.ascent(font, size);
         let gray = 0.35;
@@ -314,8 +328,15 @@ impl Document {
                     }
                 }
             };
-            put(one_line(shaper, &self.title), false, header_y);
-            put(one_line(shaper, &self.note), true, header_y);
+            let title = shaper
+                .lines(font, &self.title, size, m.text_width())
+                .into_iter()
+                .next();
+            put(title, false, header_y);
+            for (k, line) in note.iter().enumerate() {
+                let y = footer_y - (note.len() - k) as f32 * lh;
+                put(Some(line.clone()), line.rtl, y);
+            }
             put(one_line(shaper, &generated), false, footer_y);
             put(
                 one_line(shaper, &format!("Page {} of {total}", i + 1)),

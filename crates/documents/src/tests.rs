@@ -394,3 +394,42 @@ fn random_text_in_every_block_never_breaks_the_layout() {
         pdftotext(&path, None);
     }
 }
+
+#[test]
+fn a_long_footer_note_wraps_at_the_foot_of_every_page() {
+    let note = "Show this code at every checkpoint · این کد را در هر ایست بازرسی نشان دهید · دا کوډ په هره پوسته کې وښایاست";
+    let mut doc = Document::new(PageSize::A6, "Boarding pass");
+    doc.generated_at(datetime!(2021-08-20 14:05 UTC))
+        .footer_note(note);
+    for i in 0..60 {
+        doc.paragraph(&format!("line {i}"));
+    }
+    let path = save("note.pdf", &doc.finish());
+    let n = pages(&pdfinfo(&path));
+    assert!(n >= 2);
+    for page in 1..=n {
+        let text = pdftotext(&path, Some(page));
+        for expected in ["Show this code at every checkpoint", "بازرسی", "وښایاست"] {
+            assert!(
+                text.contains(expected),
+                "page {page} lacks {expected:?}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn latin_values_beside_dari_labels_keep_their_order() {
+    let mut doc = Document::new(PageSize::A6, "Pass");
+    doc.generated_at(datetime!(2021-08-20 14:05 UTC))
+        .key_values(&[
+            ("دارنده", "F. H."),
+            ("افراد", "5, including 1 lap infant"),
+            ("پرواز", "KAM-4411 کابل به دوحه"),
+        ]);
+    let path = save("latin-in-dari.pdf", &doc.finish());
+    let text = pdftotext(&path, None);
+    assert!(text.contains("F. H."), "{text}");
+    assert!(text.contains("5, including 1 lap infant"), "{text}");
+    assert!(text.contains("KAM-4411"), "{text}");
+}

@@ -319,6 +319,13 @@ pub(crate) fn units_to_pt(font: FontId, units: f32, size: f32) -> f32 {
     units * size / font.data().units_per_em
 }
 
+/// Whether a text holds any right-to-left letter (Dari, Pashto, Arabic, Hebrew).
+pub(crate) fn has_rtl(text: &str) -> bool {
+    use unicode_bidi::BidiClass::{AL, R};
+    text.chars()
+        .any(|c| matches!(unicode_bidi::bidi_class(c), R | AL))
+}
+
 /// Whether a text's first strong character reads right to left (the bidi rule for a paragraph).
 pub(crate) fn is_rtl(text: &str) -> bool {
     unicode_bidi::get_base_direction(text) == unicode_bidi::Direction::Rtl
