@@ -16,6 +16,7 @@ Model (the same as drawdown-planner's, see docs/planner.md):
 Prints one JSON line: objective, bound, gap, status, seconds (build and solve).
 """
 import json
+import math
 import sys
 import time
 
@@ -98,10 +99,14 @@ def main():
     info = h.getInfo()
     status = h.modelStatusToString(h.getModelStatus())
     has_solution = info.primal_solution_status == 2
+
+    def finite(x):
+        return x if x is not None and math.isfinite(x) else None
+
     print(json.dumps({
-        "objective": info.objective_function_value if has_solution else None,
-        "bound": info.mip_dual_bound,
-        "gap": info.mip_gap,
+        "objective": finite(info.objective_function_value) if has_solution else None,
+        "bound": finite(info.mip_dual_bound),
+        "gap": finite(info.mip_gap),
         "status": status,
         "columns": n_cols,
         "rows": n_rows,

@@ -71,10 +71,26 @@ pub fn run(
                 time_limit: limit,
             },
         );
+        let first = best
+            .stats
+            .progress
+            .first()
+            .map_or(0.0, |p| p.0.as_secs_f64());
+        let within = best
+            .stats
+            .progress
+            .iter()
+            .find(|(_, v)| drawdown_planner::gap(*v, best.bound) < 0.005)
+            .map_or("never".to_string(), |p| {
+                format!("{:.2} s", p.0.as_secs_f64())
+            });
         rows.push(row(
             "drawdown",
             &best,
-            format!("{} departures flown", best.stats.flown),
+            format!(
+                "{} departures flown; first plan {first:.2} s; within 0.5 % of the bound: {within}",
+                best.stats.flown
+            ),
         ));
 
         // Cancel the departure carrying the most people, re-plan from the plan.
@@ -177,18 +193,30 @@ fn table(
         "\n{:>8} {:>10} {:>5}  {:<10} {:>14} {:>14} {:>8} {:>9}  note",
         "people", "households", "deps", "solver", "objective", "bound", "gap %", "time s"
     );
+    // A figure a solver did not reach prints as a dash.
+    let num = |x: f64, places: usize| {
+        if x.is_finite() {
+            format!("{x:.places$}")
+        } else {
+            "—".to_string()
+        }
+    };
     for r in rows {
-        let gap = drawdown_planner::gap(r.objective, r.bound) * 100.0;
+        let gap = if r.objective.is_finite() && r.bound.is_finite() {
+            drawdown_planner::gap(r.objective, r.bound) * 100.0
+        } else {
+            f64::NAN
+        };
         let _ = writeln!(
             out,
-            "{:>8} {:>10} {:>5}  {:<10} {:>14.1} {:>14.1} {:>8.3} {:>9.3}  {}",
+            "{:>8} {:>10} {:>5}  {:<10} {:>14} {:>14} {:>8} {:>9.3}  {}",
             r.people,
             r.households,
             r.departures,
             r.solver,
-            r.objective,
-            r.bound,
-            gap,
+            num(r.objective, 1),
+            num(r.bound, 1),
+            num(gap, 3),
             r.time.as_secs_f64(),
             r.note
         );

@@ -57,8 +57,14 @@ pub fn run(inst: &Instance, limit: Duration) -> Result<Outcome> {
         bound: num("bound").unwrap_or(f64::NAN),
         time: wall,
         note: format!(
-            "{}; {} columns, {} rows; model built in {:.1} s",
+            "{}{}; {} columns, {} rows; model built in {:.1} s",
             v.get("status").and_then(|s| s.as_str()).unwrap_or("?"),
+            match (num("objective"), num("bound")) {
+                (None, None) => "; no solution and no bound within the limit",
+                (None, _) => "; no solution within the limit",
+                (_, None) => "; no bound within the limit",
+                _ => "",
+            },
             num("columns").unwrap_or(0.0),
             num("rows").unwrap_or(0.0),
             num("build_s").unwrap_or(0.0)

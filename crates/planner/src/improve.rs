@@ -25,44 +25,88 @@ pub(crate) fn best(
     bound: Option<&Bound>,
     started: Instant,
     limit: Duration,
-) -> Vec<Option<usize>> {
+) -> (Vec<Option<usize>>, Vec<(Duration, f64)>) {
     let inst = model.inst;
     let deadline = started + limit;
+    let mut progress = Vec::new();
     let lp = Lp::new(model);
     let replan = inst.households.iter().any(|h| h.previous.is_some());
     let nd = inst.departures.len();
-    let mut open = vec![true; nd];
-    let sol = if replan {
+    if replan {
         // Keep the flights of the last plan (and any pinned one); the LP guides who fills them.
-        open = vec![false; nd];
+        let mut open = vec![false; nd];
         for h in &inst.households {
             if let Some(d) = h.previous.or(h.pinned) {
                 open[d] = true;
             }
         }
-        lp.solve(model, &open)
-    } else {
-        match bound {
-            Some(b) if inst.params.flight_cost <= 0.0 => clone_bound(b),
-            _ => choose_flights(model, &lp, &mut open, started + limit.mul_f64(0.5)),
+        let sol = lp.solve(model, &open);
+        let a = construct(model, &sol, &open, deadline);
+        progress.push((started.elapsed(), model.objective(&a)));
+        return (a, progress);
+    }
+    let mut open = vec![true; nd];
+    let mut best: Option<(f64, Vec<Option<usize>>)> = None;
+    let mut first = true;
+    loop {
+        let sol = match bound {
+            Some(b) if first && inst.params.flight_cost <= 0.0 => clone_bound(b),
+            _ => {
+                // Half of what is left for the flights, the rest for the households.
+                let now = Instant::now();
+                let until = now + deadline.saturating_duration_since(now).mul_f64(0.5);
+                choose_flights(model, &lp, &mut open, until, first)
+            }
+        };
+        first = false;
+        let assignment = construct(model, &sol, &open, deadline);
+        let value = model.objective(&assignment);
+        let flown = flown(model, &assignment);
+        let improved = best.as_ref().is_none_or(|(v, _)| value > *v + 1e-9);
+        if improved {
+            progress.push((started.elapsed(), value));
+            best = Some((value, assignment));
         }
-    };
+        // Again from the flights this plan flies, while that helps and time is left.
+        if !improved
+            || flown == open
+            || Instant::now() >= deadline
+            || inst.params.flight_cost <= 0.0
+        {
+            break;
+        }
+        open = flown;
+    }
+    let (value, assignment) = best.unwrap_or_else(|| (0.0, vec![None; inst.households.len()]));
+    // Never worse than the baseline (it costs a few milliseconds).
+    let greedy = crate::greedy::greedy(model);
+    let greedy_value = model.objective(&greedy);
+    if greedy_value > value {
+        progress.push((started.elapsed(), greedy_value));
+        return (greedy, progress);
+    }
+    (assignment, progress)
+}
+
+fn flown(model: &Model, assignment: &[Option<usize>]) -> Vec<bool> {
+    let mut flown = vec![false; model.inst.departures.len()];
+    for d in assignment.iter().flatten() {
+        flown[*d] = true;
+    }
+    flown
+}
+
+/// Households onto the flights `open`, guided by the LP solution `sol` on them.
+fn construct(model: &Model, sol: &Bound, open: &[bool], deadline: Instant) -> Vec<Option<usize>> {
     let mut state = State::new(model);
     place_fixed(model, &mut state);
-    round(model, &sol, &open, &mut state);
+    round(model, sol, open, &mut state);
     fill(model, &mut state, None);
     open_worthwhile(model, &mut state);
     close_unprofitable(model, &mut state);
     fill(model, &mut state, None);
     swaps(model, &mut state, deadline);
     close_unprofitable(model, &mut state);
-    if !replan {
-        // Never worse than the baseline (it costs a few milliseconds).
-        let greedy = crate::greedy::greedy(model);
-        if model.objective(&greedy) > model.objective(&state.assignment) {
-            return greedy;
-        }
-    }
     state.assignment
 }
 
@@ -89,7 +133,13 @@ fn estimate(model: &Model, sol: &Bound) -> f64 {
     sol.gross - c * flown
 }
 
-fn choose_flights(model: &Model, lp: &Lp, open: &mut [bool], until: Instant) -> Bound {
+fn choose_flights(
+    model: &Model,
+    lp: &Lp,
+    open: &mut [bool],
+    until: Instant,
+    from_all: bool,
+) -> Bound {
     let inst = model.inst;
     let mut sol = lp.solve(model, open);
     let close_empty = |open: &mut [bool], sol: &Bound| {
@@ -103,23 +153,26 @@ fn choose_flights(model: &Model, lp: &Lp, open: &mut [bool], until: Instant) -> 
     let mut est = estimate(model, &sol);
     let util =
         |sol: &Bound, d: usize| sol.load[d] as f64 / f64::from(inst.departures[d].seats.max(1));
-    let mut batch = open.iter().filter(|o| **o).count() / 4;
-    let mut failures = 0;
-    while Instant::now() < until && failures < 12 {
-        let mut cands: Vec<usize> = (0..open.len()).filter(|&d| open[d]).collect();
-        cands.sort_by(|&a, &b| util(&sol, a).total_cmp(&util(&sol, b)));
-        // Leave the well-filled flights alone.
-        cands.retain(|&d| util(&sol, d) < 0.98);
+    // From every departure, close in batches first; from a plan's flights, one at a time.
+    let mut batch = if from_all {
+        open.iter().filter(|o| **o).count() / 8
+    } else {
+        1
+    };
+    let mut tried = vec![false; open.len()];
+    while Instant::now() < until {
+        let mut cands: Vec<usize> = (0..open.len())
+            .filter(|&d| open[d] && !tried[d] && util(&sol, d) < 0.98)
+            .collect();
         if cands.is_empty() {
             break;
         }
-        let k = batch.clamp(1, cands.len());
-        let skip = if batch == 0 {
-            failures.min(cands.len() - 1)
-        } else {
-            0
-        };
-        let trial: Vec<usize> = cands.iter().skip(skip).take(k).copied().collect();
+        cands.sort_by(|&a, &b| util(&sol, a).total_cmp(&util(&sol, b)));
+        let trial: Vec<usize> = cands
+            .iter()
+            .take(batch.clamp(1, cands.len()))
+            .copied()
+            .collect();
         for &d in &trial {
             open[d] = false;
         }
@@ -129,15 +182,14 @@ fn choose_flights(model: &Model, lp: &Lp, open: &mut [bool], until: Instant) -> 
             est = next_est;
             sol = next;
             close_empty(open, &sol);
-            failures = 0;
         } else {
             for &d in &trial {
                 open[d] = true;
             }
-            if batch > 0 {
-                batch /= 2;
+            if trial.len() > 1 {
+                batch = trial.len() / 2;
             } else {
-                failures += 1;
+                tried[trial[0]] = true;
             }
         }
     }

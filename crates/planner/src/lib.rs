@@ -190,6 +190,8 @@ pub struct Stats {
     /// Households that had a `previous` departure.
     pub had_previous: usize,
     pub elapsed: Duration,
+    /// Each better plan as it was found: when, and its objective (the last is the plan's).
+    pub progress: Vec<(Duration, f64)>,
 }
 
 #[derive(Clone, Debug)]
@@ -360,11 +362,17 @@ pub fn plan(inst: &Instance, opts: &Options) -> Plan {
     let started = Instant::now();
     let model = Model::new(inst);
     let bound = bound::upper_bound(&model);
-    let assignment = match opts.method {
-        Method::Greedy => greedy::greedy(&model),
+    let (assignment, progress) = match opts.method {
+        Method::Greedy => {
+            let a = greedy::greedy(&model);
+            let v = model.objective(&a);
+            (a, vec![(started.elapsed(), v)])
+        }
         Method::Best => improve::best(&model, bound.as_ref(), started, opts.time_limit),
     };
-    finish(&model, assignment, bound.map(|b| b.value), started)
+    let mut plan = finish(&model, assignment, bound.map(|b| b.value), started);
+    plan.stats.progress = progress;
+    plan
 }
 
 /// Score and explain an assignment (also used to check one made by hand).
@@ -419,6 +427,7 @@ fn finish(
             changed,
             had_previous,
             elapsed: started.elapsed(),
+            progress: Vec::new(),
         },
     }
 }

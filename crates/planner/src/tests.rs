@@ -184,3 +184,43 @@ fn generated_instances_plan_feasibly() {
         }
     }
 }
+
+#[test]
+fn a_replan_keeps_everyone_who_can_keep_their_seat() {
+    let inst = generate::instance(5, 10_000, 1.0);
+    let opts = Options {
+        time_limit: Duration::from_millis(500),
+        method: Method::Best,
+    };
+    let first = plan(&inst, &opts);
+    let busiest = (0..inst.departures.len())
+        .max_by_key(|&d| first.assignment.iter().filter(|a| **a == Some(d)).count())
+        .unwrap();
+    let next = generate::cancel(&inst, &first.assignment, busiest);
+    let again = plan(&next, &opts);
+    assert_eq!(evaluate(&next, &again.assignment), Ok(again.objective));
+    // Cancelling a departure only frees the gate: every previous seat still fits.
+    for (i, h) in next.households.iter().enumerate() {
+        if h.previous.is_some() {
+            assert_eq!(again.assignment[i], h.previous, "household {}", h.id);
+        }
+    }
+    assert_eq!(again.stats.changed, 0);
+    assert!(again.bound >= again.objective);
+}
+
+#[test]
+fn the_planner_reaches_the_bound_on_a_generated_instance() {
+    let inst = generate::instance(3, 10_000, 0.0);
+    let plan = plan(&inst, &Options::default());
+    let greedy = super::plan(
+        &inst,
+        &Options {
+            method: Method::Greedy,
+            ..Options::default()
+        },
+    );
+    assert!(plan.objective >= greedy.objective);
+    // Without flight costs the LP is nearly integral: only households' sizes stand between.
+    assert!(plan.gap() < 0.01, "gap {}", plan.gap());
+}

@@ -59,14 +59,29 @@ fn plans_households_onto_departures_within_every_rule() {
         "departure_id,departs_at,seats\n\
          f1,2021-08-15T00:30:00Z,100\n\
          f2,2021-08-15T02:30:00Z,12\n",
-        &["--weights", "5=1"],
+        &[
+            "--weights",
+            "5=1",
+            "--left",
+            &dir.join("left.csv").to_string_lossy(),
+        ],
     );
     run.assert_ok();
     let a = assignments(&dir);
-    // B can only leave in hour 0 (deadline 1 h): f1. F is ready after the last departure.
-    assert!(a.get("B").is_none_or(|d| d == "f1"), "{a:?}");
-    assert!(!a.contains_key("F"));
-    assert!(a.contains_key("A"), "{a:?}");
+    // The optimum: A and C fill f2's 12 seats; B (deadline 1 h) and E take 8 of the 10 people
+    // the gate passes in hour 0; D (only f2) and F (ready after the last departure) stay.
+    let expected: HashMap<String, String> = [("A", "f2"), ("C", "f2"), ("B", "f1"), ("E", "f1")]
+        .into_iter()
+        .map(|(h, d)| (h.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(a, expected, "{}", run.stdout);
+    assert!(run.stdout.contains("objective:   283.0"), "{}", run.stdout);
+    let left = std::fs::read_to_string(dir.join("left.csv")).unwrap();
+    assert!(left.contains("D,no seat before the deadline"), "{left}");
+    assert!(
+        left.contains("F,not ready before the last departure"),
+        "{left}"
+    );
     let on = |d: &str| -> u32 {
         a.iter()
             .filter(|(_, x)| x.as_str() == d)
@@ -89,6 +104,22 @@ fn plans_households_onto_departures_within_every_rule() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn the_greedy_baseline_is_worse_here() {
+    let dir = TempDir::new("plan-greedy");
+    let run = plan(
+        &dir,
+        "household_id,size,priority,ready_at,deadline\nA,6,1,,\nB,5,1,,1\nC,6,2,,\n\
+         D,4,3,2,\nE,3,5,,\nF,2,4,10,\n",
+        "departure_id,departs_at,seats\nf1,0,100\nf2,2,12\n",
+        &["--weights", "5=1", "--greedy"],
+    );
+    run.assert_ok();
+    // A takes the first departure and B, who could only go then, stays.
+    assert!(!assignments(&dir).contains_key("B"), "{}", run.stdout);
+    assert!(run.stdout.contains("objective:   207.0"), "{}", run.stdout);
 }
 
 #[test]
