@@ -297,14 +297,29 @@ fn token_aad(pass_id: &str) -> Vec<u8> {
 /// sealed by it and never stored in the clear).
 pub async fn signer(state: &AppState, actor: &str, source: &str) -> Result<PassSigner, WebError> {
     let vault = state.vault()?;
-    let keys = state.store.pass_keys().await?;
+    let (signer, created) = signer_with(&state.store, &vault, actor, source, state.now()).await?;
+    if created {
+        state.accountability.forget_keys();
+    }
+    Ok(signer)
+}
+
+/// [`signer`] on a store and an open vault (the demo and benchmarks have no server yet).
+pub async fn signer_with(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(PassSigner, bool), WebError> {
+    let keys = store.pass_keys().await?;
     if let Some(k) = keys.last() {
         let seed = vault.open_sealed(&key_aad(k.key_id), &k.sealed_private)?;
         let seed: [u8; 32] = seed
             .as_slice()
             .try_into()
             .map_err(|_| WebError::Internal("pass key seed is damaged".into()))?;
-        return Ok(PassSigner::from_seed(k.key_id as u32, &seed));
+        return Ok((PassSigner::from_seed(k.key_id as u32, &seed), false));
     }
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     rand::rngs::OsRng.fill_bytes(&mut *seed);
@@ -318,12 +333,10 @@ pub async fn signer(state: &AppState, actor: &str, source: &str) -> Result<PassS
         "Ed25519 pass-signing key; private key sealed by the vault",
         source,
     );
-    state
-        .store
-        .create_pass_key(key_id, &signer.public_key(), &sealed, &ev, state.now())
+    store
+        .create_pass_key(key_id, &signer.public_key(), &sealed, &ev, now)
         .await?;
-    state.accountability.forget_keys();
-    Ok(signer)
+    Ok((signer, true))
 }
 
 /// "A.K." from the given and family names (first letters, at most three parts).
@@ -400,6 +413,38 @@ pub async fn issue_passes(
     valid_from: OffsetDateTime,
     valid_until: OffsetDateTime,
 ) -> Result<Vec<IssuedPass>, WebError> {
+    let vault = state.vault()?;
+    let (signer, created) = signer_with(&state.store, &vault, actor, source, state.now()).await?;
+    if created {
+        state.accountability.forget_keys();
+    }
+    issue_passes_with(
+        &state.store,
+        &vault,
+        &signer,
+        actor,
+        source,
+        orders,
+        valid_from,
+        valid_until,
+        state.now(),
+    )
+    .await
+}
+
+/// [`issue_passes`] on a store, an open vault and a signer.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue_passes_with(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    signer: &PassSigner,
+    actor: &str,
+    source: &str,
+    orders: &[PassOrder],
+    valid_from: OffsetDateTime,
+    valid_until: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<Vec<IssuedPass>, WebError> {
     if valid_until <= valid_from {
         return Err(WebError::BadRequest(
             "validity: 'until' must come after 'from'".into(),
@@ -408,11 +453,8 @@ pub async fn issue_passes(
     for o in orders {
         departure_ok(&o.departure)?;
     }
-    let signer = signer(state, actor, source).await?;
-    let vault = state.vault()?;
     let ids: Vec<String> = orders.iter().map(|o| o.person.clone()).collect();
-    let people: HashMap<String, drawdown_storage::PersonRecord> = state
-        .store
+    let people: HashMap<String, drawdown_storage::PersonRecord> = store
         .persons_by_ids(&ids)
         .await?
         .into_iter()
@@ -427,7 +469,7 @@ pub async fn issue_passes(
         })?;
         let (kind, subject, size, lap) = match &p.household_id {
             Some(h) => {
-                let members = state.store.household_members(h).await?;
+                let members = store.household_members(h).await?;
                 let lap = members.iter().filter(|m| m.lap_infant).count();
                 (
                     SubjectKind::Household,
@@ -441,8 +483,7 @@ pub async fn issue_passes(
         if !done.insert((subject.clone(), o.departure.clone())) {
             continue;
         }
-        let live = state
-            .store
+        let live = store
             .passes(Some(&o.departure), Some(&subject), 10)
             .await?
             .into_iter()
@@ -482,7 +523,7 @@ pub async fn issue_passes(
             valid_from: timestamp(valid_from),
             valid_until: timestamp(valid_until),
             sealed_token: vault.seal(&token_aad(&id), token.as_bytes())?,
-            issued_at: timestamp(state.now()),
+            issued_at: timestamp(now),
             issued_by: actor.into(),
             revoked_at: None,
             revoked_by: None,
@@ -516,10 +557,7 @@ pub async fn issue_passes(
             format!("{} passes", records.len()),
             source,
         );
-        state
-            .store
-            .insert_passes(&records, &ev, state.now())
-            .await?;
+        store.insert_passes(&records, &ev, now).await?;
     }
     Ok(issued)
 }
@@ -566,6 +604,18 @@ pub async fn revoke_pass(
     id: &str,
     reason: &str,
 ) -> Result<(), WebError> {
+    revoke_pass_with(&state.store, actor, source, id, reason, state.now()).await
+}
+
+/// [`revoke_pass`] on a store.
+pub async fn revoke_pass_with(
+    store: &Store,
+    actor: &str,
+    source: &str,
+    id: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.len() > 200 {
         return Err(WebError::BadRequest(
@@ -579,9 +629,8 @@ pub async fn revoke_pass(
         reason.to_string(),
         source,
     );
-    state
-        .store
-        .revoke_pass(id, reason, &ev, state.now())
+    store
+        .revoke_pass(id, reason, &ev, now)
         .await
         .map_err(|e| match e {
             drawdown_storage::StorageError::NotFound(_) => {
