@@ -1,0 +1,62 @@
+// The scanning page: a pass typed like a handheld scanner types it (keyboard wedge), the
+// verdict colours, the offline queue and the resend when the connection returns.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { TEST_TIMEOUT, launchBrowser, login, newPage } from './helpers.mjs';
+
+describe('accountability', () => {
+  let browser;
+  const contexts = [];
+  before(async () => { browser = await launchBrowser(); });
+  after(async () => {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+    await browser?.close();
+  });
+
+  test('scanning a pass: verdicts, offline queue, resend', { timeout: TEST_TIMEOUT }, async () => {
+    // The movement officer opens a printed pass and reads its code.
+    const m = await newPage(browser);
+    contexts.push(m.context);
+    await login(m.page, 'movement');
+    await m.page.goto('/accountability/passes');
+    const href = await m.page.locator('td.id a').first().getAttribute('href');
+    await m.page.goto(href);
+    const token = (await m.page.locator('#pass-token').textContent()).trim();
+    assert.ok(token.length > 100);
+
+    const { context, page, errors } = await newPage(browser);
+    contexts.push(context);
+    await login(page, 'checkpoint');
+    await page.goto('/accountability/scan');
+    await page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '0');
+    // Keyboard wedge: the code and Enter into the focused input.
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /verdict-(green|amber)/.test(document.getElementById('verdict').className)
+      && !document.querySelector('.verdict-why').textContent.includes('checking'));
+    assert.match(await page.locator('.verdict-heads').textContent(), /person|Household/);
+    // Focus stays on the input for the next scan.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'scan-code');
+
+    // A forged pass: red, with the reason.
+    const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    await page.keyboard.type(forged);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('verdict').className.includes('verdict-red'));
+    assert.match(await page.locator('.verdict-why').textContent(), /forged or altered/);
+
+    // Offline: checked on the device, queued, counted.
+    await context.setOffline(true);
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '1');
+    assert.match(await page.locator('.verdict-why').textContent(), /offline/);
+    // Back online: the waiting scan is sent once.
+    await context.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '0', null, { timeout: 20_000 });
+    assert.deepEqual(errors, []);
+  });
+});
