@@ -21,7 +21,8 @@ pub use measures::{Measure, Situation, Status, Value};
 pub use tripwire::{Condition, Fact, ParseError};
 
 /// When a tripwire has held without a break up to `until`: the first moment of its current
-/// crossing (None when it does not hold at `until`).
+/// crossing (None when it does not hold at `until`). Its result can only move when a measure
+/// changes or an event it names first appears, so only those moments are looked at.
 pub fn crossed_since(
     condition: &Condition,
     log: &[Event],
@@ -29,8 +30,15 @@ pub fn crossed_since(
     until: time::OffsetDateTime,
 ) -> Option<time::OffsetDateTime> {
     condition.evaluate(&Situation::at(log, gazetteer, until))?;
-    let mut times: Vec<time::OffsetDateTime> =
-        log.iter().map(|e| e.at).filter(|t| *t <= until).collect();
+    let kinds = condition.event_kinds();
+    let mut times: Vec<time::OffsetDateTime> = Situation::changes(log, gazetteer, until)
+        .into_iter()
+        .chain(
+            log.iter()
+                .filter(|e| e.at <= until && kinds.contains(&e.kind))
+                .map(|e| e.at),
+        )
+        .collect();
     times.sort();
     times.dedup();
     let mut since = None;

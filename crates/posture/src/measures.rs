@@ -258,20 +258,146 @@ pub struct Situation {
     firsts: BTreeMap<(EventKind, String), Event>,
 }
 
-/// The values that, when they move, count as a change.
+/// The values that, when they move, count as a change: computed from the counting report of
+/// each subject alone, cheaply, at every moment of the walk.
 #[derive(Clone, Debug, PartialEq)]
-struct Key(Vec<String>);
+struct Key {
+    fallen: usize,
+    nearest_km: Option<f64>,
+    roads_closed: usize,
+    crossings_closed: usize,
+    assessment: Option<f64>,
+    airport: Option<String>,
+    flights_suspended: bool,
+}
 
-#[derive(Default)]
 struct Tracker {
     subjects: BTreeMap<Subject, Vec<Event>>,
+    /// The report that counts for each subject (the maximum by confidence, time, id).
+    winners: BTreeMap<Subject, Event>,
+    /// Folded place name → (kind, km from the capital).
+    info: std::collections::HashMap<String, (PlaceKind, Option<f64>)>,
+    capitals_total: usize,
+    roads_total: usize,
+    crossings_total: usize,
 }
 
 impl Tracker {
+    fn new(g: &Gazetteer) -> Tracker {
+        Tracker {
+            subjects: BTreeMap::new(),
+            winners: BTreeMap::new(),
+            info: g
+                .places
+                .iter()
+                .map(|p| (fold(&p.name), (p.kind, g.km_from_capital(p))))
+                .collect(),
+            capitals_total: g.provincial_capitals().count(),
+            roads_total: g.of_kind(PlaceKind::Road).count(),
+            crossings_total: g.of_kind(PlaceKind::Crossing).count(),
+        }
+    }
+
     fn add(&mut self, e: &Event) {
         if let Some(s) = subject(e) {
+            let better = self.winners.get(&s).is_none_or(|w| rank(e) > rank(w));
+            if better {
+                self.winners.insert(s.clone(), e.clone());
+            }
             self.subjects.entry(s).or_default().push(e.clone());
         }
+    }
+
+    fn key(&self) -> Key {
+        let mut k = Key {
+            fallen: 0,
+            nearest_km: None,
+            roads_closed: 0,
+            crossings_closed: 0,
+            assessment: None,
+            airport: None,
+            flights_suspended: false,
+        };
+        for (s, e) in &self.winners {
+            match s {
+                Subject::Place(p) if e.kind == EventKind::PlaceTaken => {
+                    if let Some((kind, km)) = self.info.get(p) {
+                        if kind.is_provincial_capital() {
+                            k.fallen += 1;
+                        }
+                        if let Some(km) = km
+                            && k.nearest_km.is_none_or(|n| *km < n)
+                        {
+                            k.nearest_km = Some(*km);
+                        }
+                    }
+                }
+                Subject::Road(p)
+                    if e.kind == EventKind::RoadClosed
+                        && self.info.get(p).is_some_and(|i| i.0 == PlaceKind::Road) =>
+                {
+                    k.roads_closed += 1;
+                }
+                Subject::Crossing(p)
+                    if e.kind == EventKind::CrossingClosed
+                        && self.info.get(p).is_some_and(|i| i.0 == PlaceKind::Crossing) =>
+                {
+                    k.crossings_closed += 1;
+                }
+                Subject::Assessment => k.assessment = e.horizon_days,
+                Subject::Airport => k.airport = Some(e.value.clone()),
+                Subject::Flights => {
+                    k.flights_suspended = e.kind == EventKind::CommercialFlightsSuspended;
+                }
+                _ => {}
+            }
+        }
+        k
+    }
+
+    /// The values of a key, as [`Situation::value`] gives them.
+    fn values(&self, k: &Key) -> Vec<(Measure, Value)> {
+        let n = |x: usize| Value::Number(x as f64);
+        vec![
+            (Measure::CapitalsFallen, n(k.fallen)),
+            (
+                Measure::CapitalsFallenPct,
+                if self.capitals_total == 0 {
+                    Value::Unknown
+                } else {
+                    Value::Number(100.0 * k.fallen as f64 / self.capitals_total as f64)
+                },
+            ),
+            (
+                Measure::NearestHostileKm,
+                k.nearest_km.map_or(Value::Unknown, Value::Number),
+            ),
+            (Measure::RoadsOpen, n(self.roads_total - k.roads_closed)),
+            (Measure::RoadsClosed, n(k.roads_closed)),
+            (
+                Measure::CrossingsOpen,
+                n(self.crossings_total - k.crossings_closed),
+            ),
+            (
+                Measure::AssessedDaysToIsolation,
+                k.assessment.map_or(Value::Unknown, Value::Number),
+            ),
+            (
+                Measure::AirportStatus,
+                Value::Text(k.airport.clone().unwrap_or_else(|| "open".into())),
+            ),
+            (
+                Measure::CommercialFlights,
+                Value::Text(
+                    if k.flights_suspended {
+                        "suspended"
+                    } else {
+                        "operating"
+                    }
+                    .into(),
+                ),
+            ),
+        ]
     }
 
     fn reading(&self, s: &Subject) -> Option<Reading> {
@@ -342,19 +468,6 @@ impl Tracker {
     }
 }
 
-fn key(s: &Situation) -> Key {
-    let v = |m: Measure| format!("{:?}", s.value(m));
-    Key(vec![
-        v(Measure::CapitalsFallen),
-        v(Measure::NearestHostileKm),
-        v(Measure::RoadsOpen),
-        v(Measure::CrossingsOpen),
-        v(Measure::AssessedDaysToIsolation),
-        v(Measure::AirportStatus),
-        v(Measure::CommercialFlights),
-    ])
-}
-
 /// The log in the order the measures read it.
 fn ordered(log: &[Event]) -> Vec<&Event> {
     let mut events: Vec<&Event> = log.iter().collect();
@@ -362,19 +475,20 @@ fn ordered(log: &[Event]) -> Vec<&Event> {
     events
 }
 
-/// Walks the log in time order, calling `each` at every moment the log has an event (up to
-/// `until`) with the situation right after that moment's events.
+/// Walks the log in time order up to `until`, calling `each` at every moment the log has an
+/// event with that moment, the measures' values right after it and whether one changed; returns
+/// the full situation at `until`.
 fn walk(
     log: &[Event],
     g: &Gazetteer,
     until: OffsetDateTime,
-    mut each: impl FnMut(&Situation, bool),
+    mut each: impl FnMut(OffsetDateTime, &dyn Fn() -> Vec<(Measure, Value)>, bool),
 ) -> Situation {
     let events = ordered(log);
-    let mut tracker = Tracker::default();
+    let mut tracker = Tracker::new(g);
     let mut firsts: BTreeMap<(EventKind, String), Event> = BTreeMap::new();
     // The empty log's values: a first event that moves none of them is no change.
-    let mut last_key = key(&tracker.situation(g, until, None));
+    let mut last_key = tracker.key();
     let mut last_change = None;
     let mut i = 0;
     while i < events.len() && events[i].at <= until {
@@ -392,16 +506,13 @@ fn walk(
             }
             i += 1;
         }
-        let s = tracker.situation(g, t, last_change);
-        let k = key(&s);
+        let k = tracker.key();
         let changed = last_key != k;
         if changed {
             last_change = Some(t);
-            last_key = k;
         }
-        let mut s = s;
-        s.last_change = last_change;
-        each(&s, changed);
+        each(t, &|| tracker.values(&k), changed);
+        last_key = k;
     }
     let mut s = tracker.situation(g, until, last_change);
     s.firsts = firsts;
@@ -419,25 +530,32 @@ pub struct Point {
 impl Situation {
     /// The situation as the log stood at `at`: events after it are ignored.
     pub fn at(log: &[Event], g: &Gazetteer, at: OffsetDateTime) -> Situation {
-        walk(log, g, at, |_, _| {})
+        walk(log, g, at, |_, _, _| {})
     }
 
     /// Every moment up to `until` at which a measure changed, with all the values then.
     pub fn history(log: &[Event], g: &Gazetteer, until: OffsetDateTime) -> Vec<Point> {
         let mut points = Vec::new();
-        walk(log, g, until, |s, changed| {
+        walk(log, g, until, |at, values, changed| {
             if changed {
                 points.push(Point {
-                    at: s.at,
-                    values: Measure::ALL
-                        .into_iter()
-                        .filter(|m| *m != Measure::DaysSinceChange)
-                        .map(|m| (m, s.value(m)))
-                        .collect(),
+                    at,
+                    values: values(),
                 });
             }
         });
         points
+    }
+
+    /// The moments up to `until` at which a measure changed.
+    pub fn changes(log: &[Event], g: &Gazetteer, until: OffsetDateTime) -> Vec<OffsetDateTime> {
+        let mut out = Vec::new();
+        walk(log, g, until, |at, _, changed| {
+            if changed {
+                out.push(at);
+            }
+        });
+        out
     }
 
     pub fn fallen(&self) -> impl Iterator<Item = &PlaceReading> {

@@ -491,6 +491,17 @@ impl Condition {
         out
     }
 
+    /// The event kinds it asks for.
+    pub fn event_kinds(&self) -> Vec<EventKind> {
+        let mut out = Vec::new();
+        self.visit(&mut |c| {
+            if let Condition::Event { kind, .. } = c {
+                out.push(*kind);
+            }
+        });
+        out
+    }
+
     /// The places it names (`event … at "X"`), to check against the gazetteer.
     pub fn places(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -196,6 +196,21 @@ proptest! {
         }
     }
 
+    /// The history (computed cheaply, step by step) agrees with the full situation at each of
+    /// its moments.
+    #[test]
+    fn the_history_agrees_with_the_situation_at_each_moment(log in log(&Gazetteer::afghanistan(), 50)) {
+        let g = Gazetteer::afghanistan();
+        let end = start() + Duration::days(30);
+        for p in Situation::history(&log, &g, end) {
+            let s = Situation::at(&log, &g, p.at);
+            for (m, v) in &p.values {
+                prop_assert_eq!(&s.value(*m), v, "{} at {}", m.name(), p.at);
+            }
+            prop_assert_eq!(s.last_change, Some(p.at));
+        }
+    }
+
     /// Any text either parses, or fails with a column inside it (plus one for "at the end").
     #[test]
     fn the_parser_never_panics_and_points_inside_the_text(src in "\\PC{0,40}") {
