@@ -296,7 +296,8 @@ pub fn validate(inst: &Instance) -> Result<(), Vec<InputError>> {
         if h.people < h.seats {
             err(format!("{} people cannot fill {} seats", h.people, h.seats));
         }
-        if h.seats > max_seats {
+        // With no departures at all nobody is too big: everyone is simply left.
+        if h.seats > max_seats && !inst.departures.is_empty() {
             err(format!(
                 "needs {} seats, more than any departure has ({max_seats})",
                 h.seats

@@ -224,3 +224,16 @@ fn the_planner_reaches_the_bound_on_a_generated_instance() {
     // Without flight costs the LP is nearly integral: only households' sizes stand between.
     assert!(plan.gap() < 0.01, "gap {}", plan.gap());
 }
+
+#[test]
+fn no_departures_leaves_everyone_with_the_reason() {
+    let inst = Instance {
+        households: vec![household("a", 2, 1)],
+        departures: vec![],
+        params: params(10, 10),
+    };
+    validate(&inst).unwrap();
+    let plan = plan(&inst, &Options::default());
+    assert_eq!(plan.left, vec![(0, LeftReason::NoDepartureInWindow)]);
+    assert_eq!(plan.objective, 0.0);
+}
