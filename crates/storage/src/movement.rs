@@ -271,6 +271,18 @@ async fn remove_unit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, unit: &str)
 }
 
 impl Store {
+    /// Each household's head, where the registry names one.
+    pub async fn household_heads(&self) -> Result<HashMap<String, String>> {
+        let rows = sqlx::query(
+            "SELECT id, head_person_id FROM households WHERE head_person_id IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("head_person_id")?)))
+            .collect()
+    }
+
     /// Every departure, earliest first.
     pub async fn departures(&self) -> Result<Vec<DepartureRecord>> {
         let rows = sqlx::query(select_departures!("ORDER BY departs_at, id"))

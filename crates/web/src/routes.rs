@@ -153,9 +153,25 @@ routes! {
     post "/movement/departures" => pages::add_departure, Need::Perm(ManageMovement), "Add a departure";
     post "/movement/departures/import" => pages::import_departures, Need::Perm(ManageMovement), "Import departures from CSV (all or none)";
     post "/movement/departures/{id}/state" => pages::set_departure_state, Need::Perm(ManageMovement), "Set a departure's status or its manifest's state";
+    post "/movement/plan" => pages::plan_now, Need::Perm(ManageMovement), "Plan every open departure from the registry";
+    get "/movement/plans/{id}" => pages::plan_page, Need::Perm(ViewMovement), "A plan: figures, what changed, who is left and why (audited)";
+    get "/movement/departures/{id}" => pages::departure_page, Need::Perm(ViewMovement), "The manifest editor of one departure (audited)";
+    post "/movement/departures/{id}/edit" => pages::edit_departure, Need::Perm(ManageMovement), "Edit a departure";
+    post "/movement/departures/{id}/add" => pages::add_by_hand, Need::Perm(ManageMovement), "Put a household on a departure by hand (pinned)";
+    post "/movement/manifest/{unit}/move" => pages::move_unit, Need::Perm(ManageMovement), "Move a household to another departure (pinned, warned)";
+    post "/movement/manifest/{unit}/pin" => pages::pin_unit, Need::Perm(ManageMovement), "Pin or unpin a household where it is";
+    post "/movement/manifest/{unit}/remove" => pages::remove_unit, Need::Perm(ManageMovement), "Take a household off its manifest";
+    get "/movement/departures/{id}/manifest.csv" => pages::manifest_csv, Need::Perm(ViewMovement), "A manifest as CSV with advance passenger information (audited)";
+    get "/movement/departures/{id}/manifest.xlsx" => pages::manifest_xlsx, Need::Perm(ViewMovement), "A manifest as XLSX (audited)";
+    get "/movement/departures/{id}/manifest.pdf" => pages::manifest_pdf, Need::Perm(ViewMovement), "A manifest as PDF (audited)";
     get "/api/v1/departures" => api::movement::departures, Need::Perm(ViewMovement), "Departures with their manifests' counts";
     post "/api/v1/departures" => api::movement::add_departures, Need::Perm(ManageMovement), "Add departures (all or none)";
     post "/api/v1/departures/{id}/state" => api::movement::set_state, Need::Perm(ManageMovement), "Set a departure's status or its manifest's state";
+    get "/api/v1/departures/{id}/manifest" => api::movement::manifest, Need::Perm(ViewMovement), "A manifest: households and passengers with advance passenger information (audited)";
+    post "/api/v1/plans" => api::movement::plan, Need::Perm(ManageMovement), "Plan every open departure from the registry";
+    get "/api/v1/plans/{id}" => api::movement::plan_run, Need::Perm(ViewMovement), "A plan: figures, what changed, who is left and why (audited)";
+    post "/api/v1/manifest/{unit}/move" => api::movement::move_household, Need::Perm(ManageMovement), "Move a household to a departure by hand (pinned; rules broken are returned)";
+    post "/api/v1/manifest/{unit}/pin" => api::movement::pin_household, Need::Perm(ManageMovement), "Pin or unpin a household";
     // ---- end of movement ----
 
     // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----

@@ -258,3 +258,239 @@ async fn the_command_line_imports_lists_and_refuses_bad_files() {
         list.all()
     );
 }
+
+#[tokio::test]
+async fn the_demo_plan_moves_households_whole_and_exports_are_safe_and_audited() {
+    let s = Server::demo_small().await;
+    let mv = s.login("movement").await;
+    let deps = s.get("/api/v1/departures", Auth::Session(&mv)).await.json();
+    let deps = deps["departures"].as_array().expect("departures").clone();
+    assert!(deps.len() >= 20, "the demo seeds departures");
+    // Households never split: every manifest entry's people are all on that departure, and
+    // seats are never exceeded on a planned departure.
+    let mut first_open = None;
+    for d in &deps {
+        let m = &d["manifested"];
+        assert!(
+            m["seats"].as_i64().unwrap_or(0) <= d["seats"].as_i64().unwrap_or(0),
+            "{d}"
+        );
+        if first_open.is_none()
+            && d["manifest"] == "open"
+            && m["households"].as_i64().unwrap_or(0) > 0
+        {
+            first_open = Some(d["id"].as_str().unwrap_or("").to_string());
+        }
+    }
+    let open_id = first_open.expect("an open manifest with households");
+
+    // Plan again through the API: everyone keeps their seat (nothing changed).
+    let r = s
+        .post_json(
+            "/api/v1/plans",
+            Auth::Session(&mv),
+            &json!({"time_limit_s": 1}),
+            true,
+        )
+        .await;
+    r.expect(201, "plan");
+    let run = r.json();
+    assert_eq!(run["changed"], 0, "{run}");
+    assert!(
+        run["bound"].as_f64().unwrap_or(0.0) >= run["objective"].as_f64().unwrap_or(1.0) - 1e-6,
+        "{run}"
+    );
+
+    // The manifest: households with counts; passengers with APIS fields.
+    let m = s
+        .get(
+            &format!("/api/v1/departures/{open_id}/manifest"),
+            Auth::Session(&mv),
+        )
+        .await;
+    m.expect(200, "manifest");
+    let m = m.json();
+    let households = m["households"].as_array().expect("households").clone();
+    let passengers = m["passengers"].as_array().expect("passengers").clone();
+    let people: i64 = households
+        .iter()
+        .map(|h| h["people"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        passengers.len() as i64,
+        people,
+        "one passenger row per person"
+    );
+    assert!(passengers.iter().all(|p| p["family_name"].is_string()
+        && p["date_of_birth"].is_string()
+        && p["nationality"].is_string()));
+    let unit = households[0]["household"]
+        .as_str()
+        .expect("unit")
+        .to_string();
+
+    // Cancel that departure and re-plan: its households go elsewhere or are left with a reason;
+    // households on other departures keep their seats.
+    let r = s
+        .post_json(
+            &format!("/api/v1/departures/{open_id}/state"),
+            Auth::Session(&mv),
+            &json!({"status": "cancelled"}),
+            true,
+        )
+        .await;
+    r.expect(200, "cancel");
+    let r = s
+        .post_json(
+            "/api/v1/plans",
+            Auth::Session(&mv),
+            &json!({"time_limit_s": 1}),
+            true,
+        )
+        .await;
+    r.expect(201, "re-plan");
+    let run = r.json();
+    let run_id = run["id"].as_str().expect("id").to_string();
+    let detail = s
+        .get(&format!("/api/v1/plans/{run_id}"), Auth::Session(&mv))
+        .await
+        .json();
+    let outcomes = detail["outcomes"].as_array().expect("outcomes").clone();
+    for o in outcomes
+        .iter()
+        .filter(|o| o["outcome"] == "moved" || o["outcome"] == "removed")
+    {
+        assert_eq!(
+            o["previous_departure"],
+            json!(open_id),
+            "only the cancelled departure's households move: {o}"
+        );
+    }
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o["outcome"] == "left" || o["outcome"] == "removed")
+            .all(|o| !o["reason"].as_str().unwrap_or("").is_empty())
+    );
+    let page = s
+        .get(&format!("/movement/plans/{run_id}"), Auth::Session(&mv))
+        .await;
+    page.expect(200, "plan page");
+    assert!(page.text().contains("Why households were left"));
+
+    // Move a household by hand onto a full departure: done, pinned, with a warning.
+    let target = deps
+        .iter()
+        .find(|d| d["manifest"] == "open" && d["status"] == "planned" && d["id"] != json!(open_id))
+        .expect("another open departure");
+    let target_id = target["id"].as_str().expect("id").to_string();
+    let placed = s.get("/api/v1/departures", Auth::Session(&mv)).await.json();
+    let unit_now = placed["departures"]
+        .as_array()
+        .expect("deps")
+        .iter()
+        .find(|d| d["id"] == json!(target_id))
+        .cloned()
+        .expect("target");
+    let _ = unit_now;
+    let r = s
+        .submit(
+            &format!("/movement/manifest/{unit}/move"),
+            &mv,
+            &[("departure", &target_id), ("back", &target_id)],
+        )
+        .await;
+    r.expect(303, "move by hand");
+    let editor = s
+        .get(
+            r.location().as_deref().expect("location"),
+            Auth::Session(&mv),
+        )
+        .await;
+    editor.expect(200, "editor");
+    assert!(
+        editor.text().contains(&unit),
+        "the household is on {target_id}"
+    );
+    // A re-plan keeps the pinned household where the person put it.
+    s.post_json(
+        "/api/v1/plans",
+        Auth::Session(&mv),
+        &json!({"time_limit_s": 1}),
+        true,
+    )
+    .await
+    .expect(201, "plan again");
+    let m = s
+        .get(
+            &format!("/api/v1/departures/{target_id}/manifest"),
+            Auth::Session(&mv),
+        )
+        .await
+        .json();
+    let kept = m["households"]
+        .as_array()
+        .expect("households")
+        .iter()
+        .find(|h| h["household"] == json!(unit))
+        .cloned()
+        .expect("still there");
+    assert_eq!(kept["pinned"], true);
+
+    // Exports: CSV neutralised, XLSX and PDF well formed; every export audited.
+    let csv = s
+        .get(
+            &format!("/movement/departures/{target_id}/manifest.csv"),
+            Auth::Session(&mv),
+        )
+        .await;
+    csv.expect(200, "csv");
+    let text = csv.text();
+    assert!(text.starts_with("departure_id,household,seq,family_name,given_names,date_of_birth,sex,nationality,document_number,document_expiry"));
+    for line in text.lines().skip(1) {
+        for cell in line.split(',') {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "formula in {line}");
+        }
+    }
+    let xlsx = s
+        .get(
+            &format!("/movement/departures/{target_id}/manifest.xlsx"),
+            Auth::Session(&mv),
+        )
+        .await;
+    xlsx.expect(200, "xlsx");
+    assert!(xlsx.bytes.starts_with(b"PK"), "xlsx is a zip");
+    let pdf = s
+        .get(
+            &format!("/movement/departures/{target_id}/manifest.pdf"),
+            Auth::Session(&mv),
+        )
+        .await;
+    pdf.expect(200, "pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    let admin = s.login("admin").await;
+    let audit = s
+        .get(
+            "/api/v1/audit?action=movement.manifest_export",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    let formats: Vec<String> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    for f in ["format=csv", "format=xlsx", "format=pdf", "format=json"] {
+        assert!(
+            formats.iter().any(|d| d.starts_with(f)),
+            "{f} not audited: {formats:?}"
+        );
+    }
+    // The viewer reads the board but cannot plan.
+    let viewer = s.login("viewer").await;
+    s.post_json("/api/v1/plans", Auth::Session(&viewer), &json!({}), true)
+        .await
+        .expect(403, "viewer plans");
+}

@@ -132,3 +132,187 @@ pub async fn set_state(
         .unwrap_or_default();
     Ok(Json(departure_json(&d, load)))
 }
+
+#[derive(Deserialize, Default)]
+pub struct PlanBody {
+    gate_per_hour: Option<u32>,
+    holding: Option<u32>,
+    flight_cost: Option<f64>,
+    /// Seconds the planner may spend improving (default 3, at most 30).
+    time_limit_s: Option<f64>,
+}
+
+pub fn run_json(r: &drawdown_storage::movement::PlanRunRecord) -> Value {
+    let summary = mv::RunSummary::parse(&r.summary);
+    json!({
+        "id": r.id, "created_at": r.created_at, "created_by": r.created_by,
+        "departures": r.departures, "households": r.units, "people": r.people,
+        "moved_households": r.moved_units, "moved_people": r.moved_people,
+        "objective": r.objective, "bound": r.bound,
+        "gap": drawdown_planner::gap(r.objective, r.bound),
+        "elapsed_ms": r.elapsed_ms, "changed": r.changed, "kept": summary.kept,
+        "moved_people_by_tier": summary.moved_by_tier, "left_people_by_tier": summary.left_by_tier,
+        "left_households": summary.left_units,
+        "left_by_reason": summary.left_by_reason.iter().map(|(r, n)| json!({"reason": r, "households": n})).collect::<Vec<_>>(),
+        "gate_per_hour": summary.gate_per_hour, "holding": summary.holding, "flight_cost": summary.flight_cost,
+    })
+}
+
+pub async fn plan(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    body: Option<Json<PlanBody>>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let mut req = mv::PlanRequest::default();
+    if let Some(g) = b.gate_per_hour {
+        req.gate_per_hour = g;
+    }
+    if let Some(h) = b.holding {
+        req.holding = h;
+    }
+    if let Some(c) = b.flight_cost {
+        req.flight_cost = c;
+    }
+    if let Some(t) = b.time_limit_s {
+        if !(t.is_finite() && t > 0.0 && t <= 30.0) {
+            return Err(
+                WebError::BadRequest("time_limit_s: more than 0, at most 30".into()).into(),
+            );
+        }
+        req.time_limit = std::time::Duration::from_secs_f64(t);
+    }
+    let vault = state.vault()?;
+    let id = mv::plan_registry(
+        &state.store,
+        &vault,
+        &req,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    let run = state.store.plan_run(&id).await?.ok_or(WebError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(run_json(&run))))
+}
+
+pub async fn plan_run(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let run = state.store.plan_run(&id).await?.ok_or(WebError::NotFound)?;
+    let outcomes = state.store.plan_outcomes(&id).await?;
+    let ev = drawdown_domain::audit::AuditEvent::new(
+        user.actor(),
+        "movement.plan_read",
+        format!("plan:{id}"),
+        format!("rows={}", outcomes.len()),
+        &caller.source,
+    );
+    state.store.audit(&ev, state.now()).await?;
+    let mut v = run_json(&run);
+    v["outcomes"] = outcomes
+        .iter()
+        .map(|o| json!({"household": o.unit_id, "outcome": o.outcome, "departure": o.departure_id, "previous_departure": o.previous_departure_id, "reason": o.reason, "people": o.people, "priority": o.priority}))
+        .collect();
+    Ok(Json(v))
+}
+
+/// A manifest with its passengers' advance passenger information (audited as an export).
+pub async fn manifest(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let vault = state.vault()?;
+    let m = mv::manifest_export(&state.store, &vault, &id).await?;
+    mv::audit_export(
+        &state.store,
+        &m,
+        "json",
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    let entries = state.store.manifest(&id).await?;
+    let load = drawdown_storage::movement::Load {
+        units: entries.len() as i64,
+        seats: m.seats,
+        people: m.people,
+        lap_infants: m.lap_infants,
+    };
+    let mut v = departure_json(&m.departure, load);
+    v["households"] = entries
+        .iter()
+        .map(|e| json!({"household": e.unit_id, "head_person_id": e.head_person_id, "seats": e.seats, "people": e.people, "lap_infants": e.lap_infants, "priority": e.priority, "pinned": e.pinned, "placed_by": e.placed_by, "warning": e.warning}))
+        .collect();
+    v["passengers"] = m
+        .rows
+        .iter()
+        .map(|r| {
+            let mut o = serde_json::Map::new();
+            for (k, val) in mv::API_COLUMNS.iter().zip(r.iter()) {
+                o.insert((*k).to_string(), Value::String(val.clone()));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+pub struct MoveBody {
+    departure: String,
+}
+
+pub async fn move_household(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(unit): Path<String>,
+    Json(b): Json<MoveBody>,
+) -> ApiResult {
+    let vault = state.vault()?;
+    let warning = mv::move_by_hand(
+        &state.store,
+        &vault,
+        &unit,
+        &b.departure,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(
+        json!({"household": unit, "departure": b.departure.trim(), "pinned": true, "warning": warning}),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct PinBody {
+    pinned: bool,
+}
+
+pub async fn pin_household(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(unit): Path<String>,
+    Json(b): Json<PinBody>,
+) -> ApiResult {
+    mv::pin(
+        &state.store,
+        &unit,
+        b.pinned,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({"household": unit, "pinned": b.pinned})))
+}

@@ -282,6 +282,576 @@ pub async fn set_departure_state(
     }
 }
 
+/// Head names for units, opened from the vault ("—" when the vault is locked or a head is missing).
+async fn head_names(
+    state: &AppState,
+    heads: &[String],
+) -> Result<HashMap<String, String>, WebError> {
+    let mut out = HashMap::new();
+    let Ok(vault) = state.vault() else {
+        return Ok(out);
+    };
+    for r in state.store.persons_by_ids(heads).await? {
+        let plain = vault.open_sealed(&person_aad(&r.id), &r.sealed)?;
+        let d: PersonalDetails =
+            serde_json::from_slice(&plain).map_err(|e| WebError::Internal(e.to_string()))?;
+        out.insert(r.id, d.full_name());
+    }
+    Ok(out)
+}
+
+pub async fn plan_now(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let mut req = mv::PlanRequest::default();
+    let num = |k: &str| form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    if let Some(g) = num("gate_per_hour") {
+        req.gate_per_hour = g.parse().map_err(|_| {
+            WebError::BadRequest(format!("gate_per_hour '{g}': a whole number of people"))
+        })?;
+    }
+    if let Some(h) = num("holding") {
+        req.holding = h.parse().map_err(|_| {
+            WebError::BadRequest(format!("holding '{h}': a whole number of people"))
+        })?;
+    }
+    if let Some(c) = num("flight_cost") {
+        req.flight_cost = c
+            .parse()
+            .map_err(|_| WebError::BadRequest(format!("flight_cost '{c}': a number")))?;
+    }
+    let vault = state.vault()?;
+    match mv::plan_registry(
+        &state.store,
+        &vault,
+        &req,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(id) => see_other(&format!("/movement/plans/{id}")),
+        Err(WebError::BadRequest(m)) => board(&state, &user, vec![m], None).await,
+        Err(e) => Err(e),
+    }
+}
+
+pub struct OutcomeRow {
+    pub unit: String,
+    pub head: String,
+    pub people: i64,
+    pub priority: i64,
+    pub outcome: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+pub struct RunView {
+    pub at: String,
+    pub by: String,
+    pub departures: String,
+    pub moved_people: String,
+    pub moved_units: String,
+    pub left_units: String,
+    pub left_people: String,
+    pub objective: String,
+    pub bound: String,
+    pub gap: String,
+    pub changed: String,
+    pub kept: String,
+    pub elapsed: String,
+}
+
+#[derive(Template)]
+#[template(path = "movement_plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    run: RunView,
+    summary: mv::RunSummary,
+    tiers: Vec<(u8, String, String)>,
+    reasons: Vec<(String, String)>,
+    outcomes: Vec<OutcomeRow>,
+    truncated: bool,
+    shown: usize,
+}
+
+/// Rows of a plan's outcome table shown at most (the API gives them all).
+const OUTCOMES_SHOWN: usize = 1000;
+
+pub async fn plan_page(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let run = state.store.plan_run(&id).await?.ok_or(WebError::NotFound)?;
+    let summary = mv::RunSummary::parse(&run.summary);
+    let outcomes = state.store.plan_outcomes(&id).await?;
+    let shown: Vec<_> = outcomes.iter().take(OUTCOMES_SHOWN).collect();
+    // Heads of the households shown: units are households or persons.
+    let mut heads = HashMap::new();
+    for e in state.store.manifest_entries().await? {
+        heads.insert(e.unit_id, e.head_person_id);
+    }
+    let head_ids: Vec<String> = shown
+        .iter()
+        .map(|o| {
+            heads
+                .get(&o.unit_id)
+                .cloned()
+                .unwrap_or_else(|| o.unit_id.clone())
+        })
+        .collect();
+    let names = head_names(&state, &head_ids).await?;
+    let ev = AuditEvent::new(
+        user.actor(),
+        "movement.plan_read",
+        format!("plan:{id}"),
+        format!("rows={}", shown.len()),
+        &caller.source,
+    );
+    state.store.audit(&ev, state.now()).await?;
+    let page = PlanPage {
+        chrome: chrome(&state, &user, "/movement", "Plan", None).await?,
+        run: RunView {
+            at: when(&run.created_at),
+            by: run.created_by.clone(),
+            departures: count(&run.departures),
+            moved_people: count(&run.moved_people),
+            moved_units: count(&run.moved_units),
+            left_units: count(&summary.left_units),
+            left_people: count(&summary.left_by_tier.iter().sum::<u64>()),
+            objective: format!("{:.0}", run.objective),
+            bound: format!("{:.0}", run.bound),
+            gap: gap_text(run.objective, run.bound),
+            changed: count(&run.changed),
+            kept: count(&summary.kept),
+            elapsed: format!("{} ms", count(&run.elapsed_ms)),
+        },
+        tiers: (0..5)
+            .map(|t| {
+                (
+                    t as u8 + 1,
+                    count(&summary.moved_by_tier[t]),
+                    count(&summary.left_by_tier[t]),
+                )
+            })
+            .collect(),
+        reasons: summary
+            .left_by_reason
+            .iter()
+            .map(|(r, n)| (r.clone(), count(n)))
+            .collect(),
+        outcomes: shown
+            .iter()
+            .zip(&head_ids)
+            .map(|(o, h)| OutcomeRow {
+                unit: o.unit_id.clone(),
+                head: names.get(h).cloned().unwrap_or_else(|| "—".into()),
+                people: o.people,
+                priority: o.priority,
+                outcome: o.outcome.clone(),
+                from: o.previous_departure_id.clone().unwrap_or_default(),
+                to: o.departure_id.clone().unwrap_or_default(),
+                reason: o.reason.clone(),
+            })
+            .collect(),
+        truncated: outcomes.len() > OUTCOMES_SHOWN,
+        shown: OUTCOMES_SHOWN,
+        summary,
+    };
+    render(&page, StatusCode::OK)
+}
+
+pub struct EntryRow {
+    pub unit: String,
+    pub head: String,
+    pub seats: i64,
+    pub people: i64,
+    pub lap_infants: i64,
+    pub priority: i64,
+    pub placed_by: String,
+    pub pinned: bool,
+    pub warning: String,
+}
+
+#[derive(Template)]
+#[template(path = "movement_departure.html")]
+struct DeparturePage {
+    chrome: Chrome,
+    d: DepartureRecord,
+    departs: String,
+    weight: String,
+    error: Option<String>,
+    warning: Option<String>,
+    seats_taken: String,
+    seats: String,
+    people: String,
+    lap_infants: String,
+    units: String,
+    pinned: String,
+    entries: Vec<EntryRow>,
+    open_ids: Vec<String>,
+    open: bool,
+    can_manage: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DepartureQuery {
+    done: Option<String>,
+    warning: Option<String>,
+}
+
+async fn departure_view(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    id: &str,
+    error: Option<String>,
+    q: DepartureQuery,
+) -> PageResult {
+    let d = state.store.departure(id).await?.ok_or(WebError::NotFound)?;
+    let entries = state.store.manifest(id).await?;
+    let heads: Vec<String> = entries.iter().map(|e| e.head_person_id.clone()).collect();
+    let names = head_names(state, &heads).await?;
+    let ev = AuditEvent::new(
+        user.actor(),
+        "movement.manifest_read",
+        format!("departure:{id}"),
+        format!("rows={}", entries.len()),
+        source,
+    );
+    state.store.audit(&ev, state.now()).await?;
+    let open_ids = state
+        .store
+        .departures()
+        .await?
+        .into_iter()
+        .filter(|o| o.is_open() && o.id != d.id)
+        .map(|o| o.id)
+        .collect();
+    let page = DeparturePage {
+        chrome: chrome(
+            state,
+            user,
+            "/movement",
+            &format!("Departure {id}"),
+            q.done.as_deref(),
+        )
+        .await?,
+        departs: when(&d.departs_at),
+        weight: d.weight_limit_kg.map(|w| w.to_string()).unwrap_or_default(),
+        error: error.clone(),
+        warning: q.warning.filter(|w| !w.is_empty()),
+        seats_taken: count(&entries.iter().map(|e| e.seats).sum::<i64>()),
+        seats: count(&d.seats),
+        people: count(&entries.iter().map(|e| e.people).sum::<i64>()),
+        lap_infants: count(&entries.iter().map(|e| e.lap_infants).sum::<i64>()),
+        units: count(&entries.len()),
+        pinned: count(&entries.iter().filter(|e| e.pinned).count()),
+        entries: entries
+            .iter()
+            .map(|e| EntryRow {
+                unit: e.unit_id.clone(),
+                head: names
+                    .get(&e.head_person_id)
+                    .cloned()
+                    .unwrap_or_else(|| "—".into()),
+                seats: e.seats,
+                people: e.people,
+                lap_infants: e.lap_infants,
+                priority: e.priority,
+                placed_by: e.placed_by.clone(),
+                pinned: e.pinned,
+                warning: e.warning.clone(),
+            })
+            .collect(),
+        open_ids,
+        open: d.is_open(),
+        can_manage: user.can(Permission::ManageMovement),
+        d,
+    };
+    render(
+        &page,
+        if error.is_some() {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        },
+    )
+}
+
+pub async fn departure_page(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<DepartureQuery>,
+) -> PageResult {
+    departure_view(&state, &user, &caller.source, &id, None, q).await
+}
+
+pub async fn edit_departure(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    match mv::edit_departure(
+        &state.store,
+        &id,
+        &departure_input(&form),
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/movement/departures/{id}?done=departure-updated")),
+        Err(WebError::BadRequest(m)) => {
+            departure_view(
+                &state,
+                &user,
+                &caller.source,
+                &id,
+                Some(m),
+                DepartureQuery::default(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn back_to(form: &HashMap<String, String>, fallback: &str) -> String {
+    form.get("back")
+        .filter(|b| !b.is_empty() && !b.contains(['/', '?', '#']))
+        .cloned()
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+async fn after_move(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    back: &str,
+    result: Result<String, WebError>,
+) -> PageResult {
+    match result {
+        Ok(w) => {
+            let w: String =
+                serde_urlencoded::to_string([("warning", w.as_str())]).unwrap_or_default();
+            see_other(&format!(
+                "/movement/departures/{back}?done=household-moved&{w}"
+            ))
+        }
+        Err(WebError::BadRequest(m)) => {
+            departure_view(
+                state,
+                user,
+                source,
+                back,
+                Some(m),
+                DepartureQuery::default(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn add_by_hand(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let unit = form
+        .get("unit")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let vault = state.vault()?;
+    let r = mv::move_by_hand(
+        &state.store,
+        &vault,
+        &unit,
+        &id,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await;
+    after_move(&state, &user, &caller.source, &id, r).await
+}
+
+pub async fn move_unit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(unit): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let to = form
+        .get("departure")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let back = back_to(&form, &to);
+    let vault = state.vault()?;
+    let r = mv::move_by_hand(
+        &state.store,
+        &vault,
+        &unit,
+        &to,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await;
+    after_move(&state, &user, &caller.source, &back, r).await
+}
+
+pub async fn pin_unit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(unit): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let pinned = form.get("pinned").map(String::as_str) != Some("no");
+    mv::pin(
+        &state.store,
+        &unit,
+        pinned,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    let back = back_to(&form, "");
+    if back.is_empty() {
+        see_other("/movement?done=household-pinned")
+    } else {
+        see_other(&format!(
+            "/movement/departures/{back}?done=household-pinned"
+        ))
+    }
+}
+
+pub async fn remove_unit(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(unit): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    let back = back_to(&form, "");
+    match mv::remove(
+        &state.store,
+        &unit,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) if back.is_empty() => see_other("/movement?done=household-moved"),
+        Ok(()) => see_other(&format!("/movement/departures/{back}?done=household-moved")),
+        Err(WebError::BadRequest(m)) if !back.is_empty() => {
+            departure_view(
+                &state,
+                &user,
+                &caller.source,
+                &back,
+                Some(m),
+                DepartureQuery::default(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A manifest's export in one format, audited.
+pub async fn export_manifest(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    id: &str,
+    format: &str,
+) -> PageResult {
+    let vault = state.vault()?;
+    let m = mv::manifest_export(&state.store, &vault, id).await?;
+    mv::audit_export(&state.store, &m, format, &user.actor(), source, state.now()).await?;
+    let name = format!("manifest-{}.{format}", m.departure.id);
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{safe}\"");
+    Ok(match format {
+        "csv" => crate::export::csv_download(&name, mv::manifest_csv(&m)),
+        "xlsx" => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            mv::manifest_xlsx(&m)?,
+        )
+            .into_response(),
+        _ => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            mv::manifest_pdf(&m, state.now()),
+        )
+            .into_response(),
+    })
+}
+
+pub async fn manifest_csv(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    export_manifest(&state, &user, &caller.source, &id, "csv").await
+}
+
+pub async fn manifest_xlsx(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    export_manifest(&state, &user, &caller.source, &id, "xlsx").await
+}
+
+pub async fn manifest_pdf(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    export_manifest(&state, &user, &caller.source, &id, "pdf").await
+}
+
 /// This area's card on the dashboard (a `<section class="card">`): departures today, seats,
 /// people manifested. Cheap: two aggregate reads.
 pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<String, WebError> {

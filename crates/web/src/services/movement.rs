@@ -378,18 +378,12 @@ impl RunSummary {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Seat use and people manifested per day and tier, as bar tables (readable without colour).
+/// Seat use and people manifested per day and tier, as stacked bar charts.
 pub fn charts(
     deps: &[DepartureRecord],
     entries: &[drawdown_storage::movement::ManifestEntry],
 ) -> String {
+    use crate::charts::{BarSeries, StackedBarChart, stacked};
     use std::collections::BTreeMap;
     if deps.is_empty() {
         return String::new();
@@ -398,48 +392,988 @@ pub fn charts(
         .iter()
         .map(|d| (d.id.as_str(), d.departs_at.get(..10).unwrap_or("")))
         .collect();
-    let mut seats: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    // Per day: seats offered (not cancelled), seats taken, people per tier.
+    let mut days: BTreeMap<&str, (f64, f64, [f64; 5])> = BTreeMap::new();
     for d in deps.iter().filter(|d| d.status != "cancelled") {
-        seats
-            .entry(d.departs_at.get(..10).unwrap_or(""))
+        days.entry(d.departs_at.get(..10).unwrap_or(""))
             .or_default()
-            .0 += d.seats;
+            .0 += d.seats as f64;
     }
-    let mut people: BTreeMap<&str, [i64; 5]> = BTreeMap::new();
     for e in entries {
         let Some(day) = day_of.get(e.departure_id.as_str()) else {
             continue;
         };
-        seats.entry(day).or_default().1 += e.seats;
-        let tier = (e.priority.clamp(1, 5) - 1) as usize;
-        people.entry(day).or_default()[tier] += e.people;
+        let v = days.entry(day).or_default();
+        v.1 += e.seats as f64;
+        v.2[(e.priority.clamp(1, 5) - 1) as usize] += e.people as f64;
     }
-    let mut out = String::from(
-        "<div class=\"cols movement-charts\"><section aria-labelledby=\"h-seat-use\"><h2 id=\"h-seat-use\">Seat use per day</h2>\
-         <table class=\"bars\"><thead><tr><th scope=\"col\">Day</th><th scope=\"col\" class=\"num\">Taken / seats</th><th scope=\"col\">Use</th></tr></thead><tbody>",
-    );
-    for (day, (total, taken)) in &seats {
-        let pct = if *total > 0 { taken * 100 / total } else { 0 };
-        out.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td class=\"num\">{taken} / {total}</td><td class=\"bar\"><progress max=\"100\" value=\"{pct}\" aria-label=\"{pct} % of seats on {}\">{pct} %</progress></td></tr>",
-            escape(day),
-            escape(day)
-        ));
-    }
-    out.push_str("</tbody></table></section><section aria-labelledby=\"h-moved\"><h2 id=\"h-moved\">People manifested per day and tier</h2>\
-        <table class=\"sortable\"><thead><tr><th scope=\"col\">Day</th><th scope=\"col\" class=\"num\">Tier 1</th><th scope=\"col\" class=\"num\">2</th><th scope=\"col\" class=\"num\">3</th><th scope=\"col\" class=\"num\">4</th><th scope=\"col\" class=\"num\">5</th><th scope=\"col\" class=\"num\">All</th></tr></thead><tbody>");
-    for (day, tiers) in &people {
-        out.push_str(&format!("<tr><th scope=\"row\">{}</th>", escape(day)));
-        for n in tiers {
-            out.push_str(&format!("<td class=\"num\">{n}</td>"));
+    let categories: Vec<String> = days.keys().map(|d| d.to_string()).collect();
+    let seat_series = [
+        BarSeries {
+            label: "Seats taken".into(),
+            values: days.values().map(|v| v.1).collect(),
+        },
+        BarSeries {
+            label: "Seats free".into(),
+            values: days.values().map(|v| (v.0 - v.1).max(0.0)).collect(),
+        },
+    ];
+    let tier_series: Vec<BarSeries> = (0..5)
+        .map(|t| BarSeries {
+            label: format!("Tier {}", t + 1),
+            values: days.values().map(|v| v.2[t]).collect(),
+        })
+        .collect();
+    format!(
+        "<div class=\"cols movement-charts\">{}{}</div>",
+        stacked(&StackedBarChart {
+            title: "Seat use per day",
+            desc: "Seats taken and free on the departures of each day (cancelled ones left out).",
+            x_label: "Day (UTC)",
+            y_label: "Seats",
+            categories: &categories,
+            series: &seat_series,
+        }),
+        stacked(&StackedBarChart {
+            title: "People manifested per day and tier",
+            desc: "People on each day's manifests, lap infants included, by priority tier.",
+            x_label: "Day (UTC)",
+            y_label: "People",
+            categories: &categories,
+            series: &tier_series,
+        })
+    )
+}
+
+// ------------------------------------------------------------------ planning from the registry
+
+/// What a person travels with, for planning: the unit, whether they are a lap infant, their tier.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub id: String,
+    pub head_person_id: String,
+    /// (person id, lap infant), head first.
+    pub members: Vec<(String, bool)>,
+    pub seats: u32,
+    pub people: u32,
+    pub lap_infants: u32,
+    /// 1..=5 (registry tiers 6–9 plan as 5).
+    pub priority: u8,
+}
+
+/// Under two years old at `at`: a lap infant (no seat, still a person at the gate).
+pub fn lap_infant_at(birth: &str, at: OffsetDateTime) -> bool {
+    let Some(year) = birth.get(..4).and_then(|y| y.parse::<i32>().ok()) else {
+        return false;
+    };
+    // A year alone is not enough to seat a child on a lap.
+    let Some(month) = birth.get(5..7).and_then(|m| m.parse::<i32>().ok()) else {
+        return false;
+    };
+    let day = birth
+        .get(8..10)
+        .and_then(|d| d.parse::<i32>().ok())
+        .unwrap_or(1);
+    let months = (at.year() - year) * 12 + (i32::from(u8::from(at.month())) - month)
+        - i32::from(i32::from(at.day()) < day);
+    (0..24).contains(&months)
+}
+
+/// The registry as units: households, and persons without one as households of one.
+/// Lap infants are judged at `at` (the plan's first departure), from the sealed birth date.
+pub async fn units_from_registry(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    at: OffsetDateTime,
+) -> Result<Vec<Unit>, WebError> {
+    use std::collections::BTreeMap;
+    let persons = store
+        .persons_filtered(&drawdown_storage::PersonFilter::default(), i64::MAX, 0)
+        .await?;
+    let heads = store.household_heads().await?;
+    let mut units: BTreeMap<String, Unit> = BTreeMap::new();
+    for p in &persons {
+        let plain =
+            vault.open_sealed(&crate::services::protection::person_aad(&p.id), &p.sealed)?;
+        let d: drawdown_domain::people::PersonalDetails = serde_json::from_slice(&plain)
+            .map_err(|e| WebError::Internal(format!("person {}: {e}", p.id)))?;
+        let infant = lap_infant_at(&d.birth_date, at);
+        let unit_id = p.household_id.clone().unwrap_or_else(|| p.id.clone());
+        let tier = p.priority_override.unwrap_or(p.priority).clamp(1, 5) as u8;
+        let u = units.entry(unit_id.clone()).or_insert_with(|| Unit {
+            head_person_id: heads.get(&unit_id).cloned().unwrap_or_default(),
+            id: unit_id,
+            members: vec![],
+            seats: 0,
+            people: 0,
+            lap_infants: 0,
+            priority: tier,
+        });
+        u.members.push((p.id.clone(), infant));
+        u.people += 1;
+        if infant {
+            u.lap_infants += 1;
+        } else {
+            u.seats += 1;
         }
-        out.push_str(&format!(
-            "<td class=\"num\">{}</td></tr>",
-            tiers.iter().sum::<i64>()
+        // A household goes at the priority of its highest-priority member.
+        u.priority = u.priority.min(tier);
+    }
+    let mut out: Vec<Unit> = units.into_values().collect();
+    for u in &mut out {
+        // Infants alone still need a seat for one of them.
+        if u.seats == 0 {
+            u.seats = 1;
+            u.lap_infants -= 1;
+            if let Some(m) = u.members.first_mut() {
+                m.1 = false;
+            }
+        }
+        let head_known = u.members.iter().any(|(id, _)| *id == u.head_person_id);
+        if !head_known {
+            // The first adult, else the first member.
+            u.head_person_id = u
+                .members
+                .iter()
+                .find(|(_, infant)| !infant)
+                .or(u.members.first())
+                .map(|(id, _)| id.clone())
+                .unwrap_or_default();
+        }
+        let head = u.head_person_id.clone();
+        u.members.sort_by_key(|(id, _)| (*id != head, id.clone()));
+    }
+    Ok(out)
+}
+
+/// What a person asks of a plan.
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub gate_per_hour: u32,
+    pub holding: u32,
+    pub flight_cost: f64,
+    pub time_limit: std::time::Duration,
+}
+
+impl Default for PlanRequest {
+    fn default() -> Self {
+        PlanRequest {
+            gate_per_hour: DEFAULT_GATE_PER_HOUR,
+            holding: DEFAULT_HOLDING,
+            flight_cost: 0.0,
+            time_limit: std::time::Duration::from_secs(3),
+        }
+    }
+}
+
+/// Reason a unit is left before the planner sees it.
+pub const LEFT_DOCUMENTS: &str = "documents not ready";
+
+fn minutes_from(start: OffsetDateTime, at: &str) -> Option<i64> {
+    OffsetDateTime::parse(at, &Rfc3339)
+        .ok()
+        .map(|t| (t - start).whole_minutes())
+}
+
+/// Plans every open departure from the registry and stores the result; returns the run's id.
+/// Households on confirmed or closed manifests, or on departures boarding or gone, stay where
+/// they are; pinned ones stay put; the rest keep their seat when they can.
+pub async fn plan_registry(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    req: &PlanRequest,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<String, WebError> {
+    use drawdown_planner as planner;
+    use drawdown_storage::movement::{
+        ManifestEntry, ManifestPerson, Placement, PlanOutcome, PlanRunRecord,
+    };
+    use std::collections::HashMap;
+    if req.gate_per_hour == 0 || req.holding == 0 {
+        return Err(WebError::BadRequest(
+            "the gate's rate and the holding area must be at least 1 person".into(),
         ));
     }
-    out.push_str("</tbody></table></section></div>");
-    out
+    if !req.flight_cost.is_finite() || req.flight_cost < 0.0 {
+        return Err(WebError::BadRequest(
+            "the flight cost must be 0 or more".into(),
+        ));
+    }
+    let deps = store.departures().await?;
+    let open: Vec<&DepartureRecord> = deps.iter().filter(|d| d.is_open()).collect();
+    let Some(first) = open.first() else {
+        return Err(WebError::BadRequest(
+            "no open departure to plan: add departures, or reopen a manifest".into(),
+        ));
+    };
+    let first_at = OffsetDateTime::parse(&first.departs_at, &Rfc3339)
+        .map_err(|e| WebError::Internal(format!("departure {}: {e}", first.id)))?;
+    // The plan's clock starts on the hour of the first open departure: the gate counts by hour.
+    let start = first_at
+        .replace_minute(0)
+        .and_then(|t| t.replace_second(0))
+        .and_then(|t| t.replace_nanosecond(0))
+        .unwrap_or(first_at);
+    let open_index: HashMap<&str, usize> = open
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), i))
+        .collect();
+    let status_of: HashMap<&str, &DepartureRecord> =
+        deps.iter().map(|d| (d.id.as_str(), d)).collect();
+    let entries = store.manifest_entries().await?;
+    let by_unit: HashMap<&str, &ManifestEntry> =
+        entries.iter().map(|e| (e.unit_id.as_str(), e)).collect();
+    let facts: HashMap<String, drawdown_storage::movement::MovementFacts> = store
+        .movement_facts()
+        .await?
+        .into_iter()
+        .map(|f| (f.unit_id.clone(), f))
+        .collect();
+    let units = units_from_registry(store, vault, start).await?;
+
+    let mut households = Vec::new();
+    let mut planned_units: Vec<&Unit> = Vec::new();
+    let mut outcomes: Vec<PlanOutcome> = Vec::new();
+    let mut left_by_reason: HashMap<String, u64> = HashMap::new();
+    let mut summary = RunSummary {
+        gate_per_hour: req.gate_per_hour,
+        holding: req.holding,
+        flight_cost: req.flight_cost,
+        ..Default::default()
+    };
+    for u in &units {
+        let entry = by_unit.get(u.id.as_str()).copied();
+        // On a departure the planner may not change (confirmed, closed, boarding, gone): fixed.
+        if let Some(e) = entry {
+            let fixed = status_of
+                .get(e.departure_id.as_str())
+                .is_some_and(|d| !d.is_open() && d.status != "cancelled");
+            if fixed {
+                continue;
+            }
+        }
+        let previous = entry.and_then(|e| open_index.get(e.departure_id.as_str()).copied());
+        let pinned = entry
+            .filter(|e| e.pinned)
+            .and_then(|e| open_index.get(e.departure_id.as_str()).copied());
+        let f = facts.get(&u.id);
+        if f.is_some_and(|f| !f.documents_ready) && pinned.is_none() {
+            *left_by_reason.entry(LEFT_DOCUMENTS.into()).or_default() += 1;
+            summary.left_by_tier[usize::from(u.priority - 1)] += u64::from(u.people);
+            summary.left_units += 1;
+            outcomes.push(PlanOutcome {
+                unit_id: u.id.clone(),
+                outcome: if entry.is_some() { "removed" } else { "left" }.into(),
+                departure_id: None,
+                previous_departure_id: entry.map(|e| e.departure_id.clone()),
+                reason: LEFT_DOCUMENTS.into(),
+                people: i64::from(u.people),
+                priority: i64::from(u.priority),
+            });
+            continue;
+        }
+        households.push(planner::Household {
+            id: u.id.clone(),
+            seats: u.seats,
+            people: u.people,
+            priority: u.priority,
+            ready_at: f
+                .and_then(|f| f.ready_at.as_deref())
+                .and_then(|t| minutes_from(start, t)),
+            deadline: f
+                .and_then(|f| f.deadline.as_deref())
+                .and_then(|t| minutes_from(start, t)),
+            pinned,
+            previous,
+        });
+        planned_units.push(u);
+    }
+    let inst = planner::Instance {
+        households,
+        departures: open
+            .iter()
+            .map(|d| planner::Departure {
+                id: d.id.clone(),
+                departs_at: minutes_from(start, &d.departs_at).unwrap_or(0),
+                seats: u32::try_from(d.seats).unwrap_or(0),
+            })
+            .collect(),
+        params: planner::Params {
+            gate_per_hour: req.gate_per_hour,
+            holding: req.holding,
+            weights: planner::DEFAULT_WEIGHTS,
+            flight_cost: req.flight_cost,
+        },
+    };
+    if let Err(errors) = planner::validate(&inst) {
+        // Name the household by its head too: that is who the officer looks for.
+        let text: Vec<String> = errors
+            .iter()
+            .take(20)
+            .map(|e| match e.row {
+                planner::Row::Household(i) => format!(
+                    "household {} (head {}): {}",
+                    e.id, planned_units[i].head_person_id, e.reason
+                ),
+                planner::Row::Departure(_) => format!("departure {}: {}", e.id, e.reason),
+                planner::Row::Params => format!("{}: {}", e.id, e.reason),
+            })
+            .collect();
+        return Err(WebError::BadRequest(format!(
+            "cannot plan ({} problem(s), nothing changed): {}",
+            errors.len(),
+            text.join("; ")
+        )));
+    }
+    let plan = planner::plan(
+        &inst,
+        &planner::Options {
+            time_limit: req.time_limit,
+            method: planner::Method::Best,
+        },
+    );
+    let run_id = uuid::Uuid::now_v7().to_string();
+    let left_reason: HashMap<usize, planner::LeftReason> = plan.left.iter().copied().collect();
+    let mut placements = Vec::new();
+    let (mut moved_units, mut moved_people) = (0i64, 0i64);
+    for (i, u) in planned_units.iter().enumerate() {
+        let h = &inst.households[i];
+        let before = by_unit.get(u.id.as_str()).map(|e| e.departure_id.clone());
+        match plan.assignment[i] {
+            Some(d) => {
+                let dep = &open[d];
+                moved_units += 1;
+                moved_people += i64::from(u.people);
+                summary.moved_by_tier[usize::from(u.priority - 1)] += u64::from(u.people);
+                let entry = by_unit.get(u.id.as_str());
+                placements.push(Placement {
+                    entry: ManifestEntry {
+                        unit_id: u.id.clone(),
+                        departure_id: dep.id.clone(),
+                        head_person_id: u.head_person_id.clone(),
+                        seats: i64::from(u.seats),
+                        people: i64::from(u.people),
+                        lap_infants: i64::from(u.lap_infants),
+                        priority: i64::from(u.priority),
+                        pinned: h.pinned.is_some(),
+                        placed_by: if h.pinned.is_some() {
+                            entry
+                                .map(|e| e.placed_by.clone())
+                                .unwrap_or_else(|| "plan".into())
+                        } else {
+                            "plan".into()
+                        },
+                        plan_run_id: Some(run_id.clone()),
+                        warning: if h.pinned.is_some() {
+                            entry.map(|e| e.warning.clone()).unwrap_or_default()
+                        } else {
+                            String::new()
+                        },
+                    },
+                    people: u
+                        .members
+                        .iter()
+                        .map(|(pid, infant)| ManifestPerson {
+                            person_id: pid.clone(),
+                            unit_id: u.id.clone(),
+                            departure_id: dep.id.clone(),
+                            lap_infant: *infant,
+                        })
+                        .collect(),
+                });
+                match &before {
+                    Some(b) if *b == dep.id => summary.kept += 1,
+                    b => {
+                        summary.changed += 1;
+                        outcomes.push(PlanOutcome {
+                            unit_id: u.id.clone(),
+                            outcome: if b.is_some() { "moved" } else { "added" }.into(),
+                            departure_id: Some(dep.id.clone()),
+                            previous_departure_id: b.clone(),
+                            reason: String::new(),
+                            people: i64::from(u.people),
+                            priority: i64::from(u.priority),
+                        });
+                    }
+                }
+            }
+            None => {
+                let reason = left_reason
+                    .get(&i)
+                    .map(|r| r.as_str())
+                    .unwrap_or("not placed")
+                    .to_string();
+                *left_by_reason.entry(reason.clone()).or_default() += 1;
+                summary.left_by_tier[usize::from(u.priority - 1)] += u64::from(u.people);
+                summary.left_units += 1;
+                if before.is_some() {
+                    summary.changed += 1;
+                }
+                outcomes.push(PlanOutcome {
+                    unit_id: u.id.clone(),
+                    outcome: if before.is_some() { "removed" } else { "left" }.into(),
+                    departure_id: None,
+                    previous_departure_id: before,
+                    reason,
+                    people: i64::from(u.people),
+                    priority: i64::from(u.priority),
+                });
+            }
+        }
+    }
+    let mut reasons: Vec<(String, u64)> = left_by_reason.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    summary.left_by_reason = reasons;
+    let docs_left: u64 = summary
+        .left_by_reason
+        .iter()
+        .filter(|(r, _)| r == LEFT_DOCUMENTS)
+        .map(|(_, n)| *n)
+        .sum();
+    let units_total = planned_units.len() as i64 + docs_left as i64;
+    let run = PlanRunRecord {
+        id: run_id.clone(),
+        created_by: actor.to_string(),
+        created_at: drawdown_storage::timestamp(now),
+        departures: open.len() as i64,
+        units: units_total,
+        people: moved_people + summary.left_by_tier.iter().sum::<u64>() as i64,
+        moved_units,
+        moved_people,
+        objective: plan.objective,
+        bound: plan.bound,
+        elapsed_ms: plan.stats.elapsed.as_millis() as i64,
+        changed: summary.changed as i64,
+        summary: serde_json::to_string(&summary).map_err(|e| WebError::Internal(e.to_string()))?,
+    };
+    let ev = AuditEvent::new(
+        actor,
+        "movement.plan",
+        format!("plan:{run_id}"),
+        format!(
+            "{} departures, {} households moved ({} people), {} left, {} changed, objective {:.0}, bound {:.0}",
+            run.departures,
+            moved_units,
+            moved_people,
+            summary.left_units,
+            summary.changed,
+            plan.objective,
+            plan.bound
+        ),
+        source,
+    );
+    store
+        .record_plan(&run, &placements, &outcomes, &ev, now)
+        .await?;
+    Ok(run_id)
+}
+
+// ------------------------------------------------------------------ the manifest editor
+
+/// One unit read from the registry by its id (a household's id, or a person's).
+pub async fn unit_of(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    unit_id: &str,
+    at: OffsetDateTime,
+) -> Result<Unit, WebError> {
+    let mut members = store.household_members(unit_id).await?;
+    if members.is_empty() {
+        match store.person(unit_id).await? {
+            Some(p) if p.household_id.is_none() => members.push(p),
+            Some(p) => {
+                return Err(WebError::BadRequest(format!(
+                    "{unit_id} travels with household {}: move the household",
+                    p.household_id.unwrap_or_default()
+                )));
+            }
+            None => {
+                return Err(WebError::BadRequest(format!(
+                    "no household or person {unit_id} in the registry"
+                )));
+            }
+        }
+    }
+    let heads = store.household_heads().await?;
+    let mut u = Unit {
+        id: unit_id.to_string(),
+        head_person_id: heads.get(unit_id).cloned().unwrap_or_default(),
+        members: vec![],
+        seats: 0,
+        people: 0,
+        lap_infants: 0,
+        priority: 5,
+    };
+    for p in &members {
+        let plain =
+            vault.open_sealed(&crate::services::protection::person_aad(&p.id), &p.sealed)?;
+        let d: drawdown_domain::people::PersonalDetails = serde_json::from_slice(&plain)
+            .map_err(|e| WebError::Internal(format!("person {}: {e}", p.id)))?;
+        let infant = lap_infant_at(&d.birth_date, at);
+        u.members.push((p.id.clone(), infant));
+        u.people += 1;
+        if infant {
+            u.lap_infants += 1;
+        } else {
+            u.seats += 1;
+        }
+        u.priority = u
+            .priority
+            .min(p.priority_override.unwrap_or(p.priority).clamp(1, 5) as u8);
+    }
+    if u.seats == 0 {
+        u.seats = 1;
+        u.lap_infants -= 1;
+        if let Some(m) = u.members.first_mut() {
+            m.1 = false;
+        }
+    }
+    if !u.members.iter().any(|(id, _)| *id == u.head_person_id) {
+        u.head_person_id = u
+            .members
+            .iter()
+            .find(|(_, infant)| !infant)
+            .or(u.members.first())
+            .map(|(id, _)| id.clone())
+            .unwrap_or_default();
+    }
+    let head = u.head_person_id.clone();
+    u.members.sort_by_key(|(id, _)| (*id != head, id.clone()));
+    Ok(u)
+}
+
+/// Puts a household on a departure by hand, pinned there (every later plan keeps it). Rules it
+/// breaks (seats, readiness, deadline, documents) do not stop a person: they are returned and
+/// kept with the entry as its warning. A manifest that is not open refuses.
+pub async fn move_by_hand(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    unit_id: &str,
+    departure_id: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<String, WebError> {
+    use drawdown_storage::movement::{ManifestEntry, ManifestPerson, Placement};
+    let unit_id = unit_id.trim();
+    let departure_id = departure_id.trim();
+    let dep = store
+        .departure(departure_id)
+        .await?
+        .ok_or_else(|| WebError::BadRequest(format!("no departure {departure_id}")))?;
+    if !dep.is_open() {
+        return Err(WebError::BadRequest(format!(
+            "departure {} is {} with a {} manifest: only open manifests of planned or confirmed departures change (reopen it first)",
+            dep.id, dep.status, dep.manifest
+        )));
+    }
+    if let Some(e) = store.manifest_entry(unit_id).await?
+        && let Some(from) = store.departure(&e.departure_id).await?
+        && from.id != dep.id
+        && !from.is_open()
+        && from.status != "cancelled"
+    {
+        return Err(WebError::BadRequest(format!(
+            "household {unit_id} is on {} whose manifest is {} ({}): reopen it first",
+            from.id, from.manifest, from.status
+        )));
+    }
+    let at = OffsetDateTime::parse(&dep.departs_at, &Rfc3339)
+        .map_err(|e| WebError::Internal(format!("departure {}: {e}", dep.id)))?;
+    let u = unit_of(store, vault, unit_id, at).await?;
+    let mut warnings = Vec::new();
+    let load = store
+        .manifest_loads()
+        .await?
+        .get(&dep.id)
+        .copied()
+        .unwrap_or_default();
+    let already = store
+        .manifest_entry(unit_id)
+        .await?
+        .filter(|e| e.departure_id == dep.id)
+        .map(|e| e.seats)
+        .unwrap_or(0);
+    let taken = load.seats - already + i64::from(u.seats);
+    if taken > dep.seats {
+        warnings.push(format!("seats exceeded: {taken} of {}", dep.seats));
+    }
+    if let Some(f) = store
+        .movement_facts()
+        .await?
+        .into_iter()
+        .find(|f| f.unit_id == u.id)
+    {
+        if !f.documents_ready {
+            warnings.push("documents not ready".to_string());
+        }
+        if let Some(r) = f
+            .ready_at
+            .as_deref()
+            .filter(|r| *r > dep.departs_at.as_str())
+        {
+            warnings.push(format!("not ready until {r}"));
+        }
+        if let Some(d) = f
+            .deadline
+            .as_deref()
+            .filter(|d| *d <= dep.departs_at.as_str())
+        {
+            warnings.push(format!("departs after the household's deadline {d}"));
+        }
+    }
+    let warning = warnings.join("; ");
+    let placement = Placement {
+        entry: ManifestEntry {
+            unit_id: u.id.clone(),
+            departure_id: dep.id.clone(),
+            head_person_id: u.head_person_id.clone(),
+            seats: i64::from(u.seats),
+            people: i64::from(u.people),
+            lap_infants: i64::from(u.lap_infants),
+            priority: i64::from(u.priority),
+            pinned: true,
+            placed_by: "hand".into(),
+            plan_run_id: None,
+            warning: warning.clone(),
+        },
+        people: u
+            .members
+            .iter()
+            .map(|(pid, infant)| ManifestPerson {
+                person_id: pid.clone(),
+                unit_id: u.id.clone(),
+                departure_id: dep.id.clone(),
+                lap_infant: *infant,
+            })
+            .collect(),
+    };
+    let ev = AuditEvent::new(
+        actor,
+        "movement.manifest_move",
+        format!("household:{}", u.id),
+        format!(
+            "to {} ({} people){}",
+            dep.id,
+            u.people,
+            if warning.is_empty() {
+                String::new()
+            } else {
+                format!("; breaks: {warning}")
+            }
+        ),
+        source,
+    );
+    store.place_unit(&placement, &ev, now).await?;
+    Ok(warning)
+}
+
+/// Pins a household where it is (or unpins it: the next plan may move it).
+pub async fn pin(
+    store: &Store,
+    unit_id: &str,
+    pinned: bool,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let ev = AuditEvent::new(
+        actor,
+        if pinned {
+            "movement.manifest_pin"
+        } else {
+            "movement.manifest_unpin"
+        },
+        format!("household:{unit_id}"),
+        "",
+        source,
+    );
+    store.set_pinned(unit_id, pinned, &ev, now).await?;
+    Ok(())
+}
+
+/// Takes a household off its manifest (an open one).
+pub async fn remove(
+    store: &Store,
+    unit_id: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let e = store
+        .manifest_entry(unit_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let dep = store
+        .departure(&e.departure_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    if !dep.is_open() && dep.status != "cancelled" {
+        return Err(WebError::BadRequest(format!(
+            "departure {}'s manifest is {} ({}): reopen it first",
+            dep.id, dep.manifest, dep.status
+        )));
+    }
+    let ev = AuditEvent::new(
+        actor,
+        "movement.manifest_remove",
+        format!("household:{unit_id}"),
+        format!("from {}", dep.id),
+        source,
+    );
+    store.unplace_unit(unit_id, &ev, now).await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ exports
+
+/// The associated data binding a person's sealed travel-document facts to them.
+pub fn travel_aad(person_id: &str) -> Vec<u8> {
+    format!("travel:{person_id}").into_bytes()
+}
+
+/// Travel-document facts the registry does not hold (sealed).
+#[derive(Clone, Debug, Default, serde::Serialize, Deserialize)]
+pub struct TravelDocument {
+    #[serde(default)]
+    pub document_expiry: String,
+}
+
+/// The advance passenger information columns, in this order.
+pub const API_COLUMNS: [&str; 13] = [
+    "departure_id",
+    "household",
+    "seq",
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "document_number",
+    "document_expiry",
+    "lap_infant",
+    "priority",
+    "head_of_household",
+];
+
+/// One manifest read for export: the departure and one row per person (API columns).
+pub struct ManifestExport {
+    pub departure: DepartureRecord,
+    pub rows: Vec<[String; 13]>,
+    pub seats: i64,
+    pub people: i64,
+    pub lap_infants: i64,
+}
+
+/// Reads a manifest with its people's details, opened from the vault, head of household first.
+pub async fn manifest_export(
+    store: &Store,
+    vault: &drawdown_vault::Vault,
+    departure_id: &str,
+) -> Result<ManifestExport, WebError> {
+    use crate::services::registry::RowValues;
+    use drawdown_import::Target;
+    let departure = store
+        .departure(departure_id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let entries = store.manifest(departure_id).await?;
+    let people = store.manifest_people(departure_id).await?;
+    let ids: Vec<String> = people.iter().map(|p| p.person_id.clone()).collect();
+    let records = store.persons_by_ids(&ids).await?;
+    let by_id: std::collections::HashMap<&str, &drawdown_storage::PersonRecord> =
+        records.iter().map(|r| (r.id.as_str(), r)).collect();
+    let travel = store.travel_documents(&ids).await?;
+    let mut rows = Vec::new();
+    for e in &entries {
+        let mut members: Vec<_> = people.iter().filter(|p| p.unit_id == e.unit_id).collect();
+        members.sort_by_key(|p| (p.person_id != e.head_person_id, p.person_id.clone()));
+        for (seq, m) in members.iter().enumerate() {
+            let Some(rec) = by_id.get(m.person_id.as_str()) else {
+                continue;
+            };
+            let plain = vault.open_sealed(
+                &crate::services::protection::person_aad(&rec.id),
+                &rec.sealed,
+            )?;
+            let d: drawdown_domain::people::PersonalDetails = serde_json::from_slice(&plain)
+                .map_err(|e| WebError::Internal(format!("person {}: {e}", rec.id)))?;
+            // Sex, nationality and a passport number come from the lists behind the person.
+            let (mut sex, mut nationality, mut passport) =
+                (String::new(), String::new(), String::new());
+            for row in store.rows_of_person(&rec.id).await? {
+                let v = RowValues::open(vault, &row)?;
+                let pick = |slot: &mut String, t: Target| {
+                    if slot.is_empty()
+                        && let Some(x) = v.get(t)
+                    {
+                        *slot = x.to_string();
+                    }
+                };
+                pick(&mut sex, Target::Sex);
+                pick(&mut nationality, Target::Nationality);
+                pick(&mut passport, Target::PassportNo);
+            }
+            let expiry = match travel.get(&rec.id) {
+                Some(sealed) => {
+                    let plain = vault.open_sealed(&travel_aad(&rec.id), sealed)?;
+                    serde_json::from_slice::<TravelDocument>(&plain)
+                        .map(|t| t.document_expiry)
+                        .unwrap_or_default()
+                }
+                None => String::new(),
+            };
+            rows.push([
+                departure.id.clone(),
+                e.unit_id.clone(),
+                (seq + 1).to_string(),
+                d.family_name.clone(),
+                d.given_name.clone(),
+                d.birth_date.clone(),
+                sex,
+                nationality,
+                if d.document_number.is_empty() {
+                    passport
+                } else {
+                    d.document_number.clone()
+                },
+                expiry,
+                if m.lap_infant { "yes" } else { "no" }.to_string(),
+                e.priority.to_string(),
+                if m.person_id == e.head_person_id {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+            ]);
+        }
+    }
+    Ok(ManifestExport {
+        seats: entries.iter().map(|e| e.seats).sum(),
+        people: entries.iter().map(|e| e.people).sum(),
+        lap_infants: entries.iter().map(|e| e.lap_infants).sum(),
+        departure,
+        rows,
+    })
+}
+
+/// The manifest as CSV, every cell neutralised against formula injection.
+pub fn manifest_csv(m: &ManifestExport) -> String {
+    crate::export::csv(&API_COLUMNS, &m.rows)
+}
+
+/// The manifest as an XLSX workbook. Every value is written as a text cell (never a formula), so
+/// a name such as "=HYPERLINK(…)" stays inert; the same apostrophe as the CSV's marks it too.
+pub fn manifest_xlsx(m: &ManifestExport) -> Result<Vec<u8>, WebError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| WebError::Internal(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Manifest").map_err(err)?;
+    for (c, h) in API_COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
+    }
+    for (r, row) in m.rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{v}")
+            } else {
+                v.clone()
+            };
+            sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
+/// The manifest as a PDF (A4 landscape): the departure's facts, counts, then the passengers.
+pub fn manifest_pdf(m: &ManifestExport, now: OffsetDateTime) -> Vec<u8> {
+    use drawdown_documents::{Document, PageSize};
+    let d = &m.departure;
+    let mut doc = Document::new(PageSize::A4Landscape, &format!("Manifest {}", d.id));
+    doc.generated_at(now)
+        .footer_note(
+            "Advance passenger information. Personal data: keep under the post's protection rules.",
+        )
+        .heading(&format!("Manifest — {} ({})", d.id, d.kind))
+        .key_values(&[
+            ("Carrier or type", d.carrier.as_str()),
+            ("From → to", &format!("{} → {}", d.origin, d.destination)),
+            ("Departs (UTC)", &d.departs_at),
+            ("Gate", &d.gate),
+            ("Status", &format!("{} · manifest {}", d.status, d.manifest)),
+            (
+                "Counts",
+                &format!(
+                    "{} people ({} lap infants) in {} of {} seats",
+                    m.people, m.lap_infants, m.seats, d.seats
+                ),
+            ),
+        ]);
+    let rows: Vec<Vec<String>> = m
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r[1].chars().take(13).collect(),
+                r[2].clone(),
+                r[3].clone(),
+                r[4].clone(),
+                r[5].clone(),
+                r[6].clone(),
+                r[7].clone(),
+                r[8].clone(),
+                r[9].clone(),
+                r[10].clone(),
+                r[11].clone(),
+            ]
+        })
+        .collect();
+    doc.table(
+        &[
+            "Household",
+            "#",
+            "Family name",
+            "Given names",
+            "Born",
+            "Sex",
+            "Nationality",
+            "Document",
+            "Expiry",
+            "Lap",
+            "Tier",
+        ],
+        &rows,
+    );
+    doc.finish()
+}
+
+/// Records that a manifest was exported (an export is a read of a list: audited).
+pub async fn audit_export(
+    store: &Store,
+    m: &ManifestExport,
+    format: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let ev = AuditEvent::new(
+        actor,
+        "movement.manifest_export",
+        format!("departure:{}", m.departure.id),
+        format!("format={format} rows={}", m.rows.len()),
+        source,
+    );
+    store.audit(&ev, now).await?;
+    Ok(())
 }
 
 #[cfg(test)]
