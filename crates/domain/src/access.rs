@@ -95,6 +95,7 @@ impl Role {
                     | ViewMovement
                     | ViewAccountability
                     | ViewDestruction
+                    | WitnessDestruction
                     | SendAlerts
             ),
             Role::Registrar => matches!(
@@ -107,7 +108,10 @@ impl Role {
             ),
             Role::Checkpoint => matches!(p, ViewDashboard | ScanCheckpoint | ViewAccountability),
             Role::Destruction => {
-                matches!(p, ViewDashboard | ViewDestruction | ManageDestruction)
+                matches!(
+                    p,
+                    ViewDashboard | ViewDestruction | ManageDestruction | WitnessDestruction
+                )
             }
             Role::Viewer => matches!(
                 p,
@@ -159,10 +163,12 @@ pub enum Permission {
     ViewAudit,
     UnlockVault,
     Wipe,
+    /// Confirm another person's destruction record as its witness (two-person rule).
+    WitnessDestruction,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 17] = {
+    pub const ALL: [Permission; 18] = {
         use Permission::*;
         [
             ViewDashboard,
@@ -182,6 +188,7 @@ impl Permission {
             ViewAudit,
             UnlockVault,
             Wipe,
+            WitnessDestruction,
         ]
     };
 
@@ -256,6 +263,12 @@ mod tests {
         assert!(!Role::Administrator.grants(Permission::Wipe));
         // Checkpoint agents scan; they never see lists.
         assert!(!Role::Checkpoint.grants(Permission::ViewPeople));
+        // A witness is a destruction officer or a committee member, never a viewer or the
+        // administrator (the operator is refused by the ledger itself).
+        assert_eq!(
+            Permission::WitnessDestruction.granted_by(),
+            vec![Role::Committee, Role::Destruction]
+        );
         // Only wipe authorities wipe.
         assert_eq!(Permission::Wipe.granted_by(), vec![Role::Wipe]);
         // Every permission is granted by someone.

@@ -124,7 +124,7 @@ routes! {
     get "/destruction" => pages::destruction, Need::Perm(ViewDestruction), "The plan to zero, the emergency list, the witnessed ledger (audited read)";
     post "/destruction/records" => pages::record_destruction, Need::Perm(ManageDestruction), "Record a destruction (pending its witness)";
     // The two-person rule: any second person who may see the ledger confirms, never the operator.
-    post "/destruction/records/{id}/witness" => pages::witness_destruction, Need::Perm(ViewDestruction), "Confirm a destruction as its witness; issues the certificate";
+    post "/destruction/records/{id}/witness" => pages::witness_destruction, Need::Perm(WitnessDestruction), "Confirm a destruction as its witness; issues the certificate";
     get "/destruction/records/{id}/certificate.pdf" => pages::destruction_certificate, Need::Perm(ViewDestruction), "The certificate of destruction as issued (audited)";
     post "/destruction/emergency" => pages::destruction_emergency, Need::Perm(ManageDestruction), "Switch emergency destruction; set its level and deadline";
     get "/destruction/export.csv" => pages::destruction_csv, Need::Perm(ViewDestruction), "Holdings and records as CSV for the after-action report (audited)";
@@ -143,7 +143,7 @@ routes! {
     get "/api/v1/destruction/plan" => api::destruction::plan, Need::Perm(ViewDestruction), "The plan to zero: days, bottleneck, deadline, what-ifs, day by day";
     get "/api/v1/destruction/records" => api::destruction::records, Need::Perm(ViewDestruction), "Destruction records, newest first (audited read)";
     post "/api/v1/destruction/records" => api::destruction::record, Need::Perm(ManageDestruction), "Record a destruction (pending its witness)";
-    post "/api/v1/destruction/records/{id}/witness" => api::destruction::witness, Need::Perm(ViewDestruction), "Confirm a destruction as its witness (not its operator); issues the certificate";
+    post "/api/v1/destruction/records/{id}/witness" => api::destruction::witness, Need::Perm(WitnessDestruction), "Confirm a destruction as its witness (not its operator); issues the certificate";
     get "/api/v1/destruction/devices" => api::destruction::devices, Need::Perm(ViewDestruction), "Devices with method, capacity and status";
     post "/api/v1/destruction/devices/{id}" => api::destruction::update_device, Need::Perm(ManageDestruction), "Set a device's status (working, out_of_fuel, broken) and hours a day";
     // ---- end of destruction ----

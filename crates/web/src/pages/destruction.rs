@@ -159,6 +159,7 @@ struct DestructionPage {
     records: Vec<RecordView>,
     burn_down: String,
     can_manage: bool,
+    can_witness: bool,
     holdings: Vec<Choice>,
     methods: Vec<Choice>,
     devices: Vec<Choice>,
@@ -398,6 +399,7 @@ async fn destruction_page(
         records,
         burn_down,
         can_manage: user.can(Permission::ManageDestruction),
+        can_witness: user.can(Permission::WitnessDestruction),
         holdings,
         methods: Method::ALL
             .iter()
