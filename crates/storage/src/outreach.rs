@@ -708,6 +708,26 @@ impl Store {
             .collect()
     }
 
+    /// The latest replies, newest first.
+    pub async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, person_id, sealed, received_at FROM inbound_messages ORDER BY received_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(InboundRecord {
+                    id: r.try_get("id")?,
+                    person_id: r.try_get("person_id")?,
+                    sealed: r.try_get("sealed")?,
+                    received_at: r.try_get("received_at")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn count_inbound(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM inbound_messages")
             .fetch_one(&self.pool)

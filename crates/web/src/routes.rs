@@ -199,6 +199,15 @@ routes! {
     get "/register/update" => pages::register_update_page, Need::Public, "Self-registration: reference and secret, to update an entry";
     post "/register/update" => pages::register_update_open, Need::Public, limit pages::MAX_REGISTRATION_BYTES, "Self-registration: open an entry with its reference and secret";
     post "/register/update/save" => pages::register_update_save, Need::Public, limit pages::MAX_REGISTRATION_BYTES, "Self-registration: save the changed entry";
+    get "/alerts/compose" => pages::alerts_compose, Need::Perm(SendAlerts), "Compose an alert: texts, fields, segment, channels";
+    post "/alerts/compose" => pages::alerts_compose_post, Need::Perm(SendAlerts), "Count and preview, send, or save as a template";
+    get "/alerts/{id}" => pages::alert_detail, Need::Perm(SendAlerts), "One alert: its segment, texts and deliveries";
+    post "/alerts/{id}/approve" => pages::alert_approve, Need::Perm(SendAlerts), "Approve another person's alert (two-person rule)";
+    post "/alerts/{id}/cancel" => pages::alert_cancel, Need::Perm(SendAlerts), "Cancel an alert waiting for approval";
+    get "/api/v1/alerts" => api::outreach::alerts_list, Need::Perm(SendAlerts), "Alerts with their delivery counts";
+    post "/api/v1/alerts/reach" => api::outreach::reach, Need::Perm(SendAlerts), "People and reachable addresses of a segment";
+    post "/api/v1/alerts" => api::outreach::send, Need::Perm(SendAlerts), "Send an alert (held for approval above the threshold)";
+    post "/api/v1/sms/inbound" => api::outreach::sms_inbound, Need::Public, limit 16 * 1024, "SMS gateway callback: a reply, authenticated by the shared secret";
     // ---- end of outreach ----
 
     get "/api/openapi.json" => api::openapi, Need::Public, "This document";

@@ -281,3 +281,436 @@ async fn bots_and_floods_are_turned_away_without_telling_them() {
         .await;
     r.expect(413, "too large");
 }
+
+// ---------------------------------------------------------------- real peers on loopback
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// What a peer received.
+type Inbox = Arc<Mutex<Vec<String>>>;
+
+/// A small SMTP receiver: accepts mail (recording recipients and data), refuses recipients
+/// whose address holds "refuse" (550), or, stalling, accepts connections and never answers.
+async fn smtp_receiver(stall: bool) -> (u16, Inbox) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let got = Arc::clone(&inbox);
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = l.accept().await else {
+                return;
+            };
+            let got = Arc::clone(&got);
+            tokio::spawn(async move {
+                if stall {
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                    drop(sock);
+                    return;
+                }
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                let _ = w.write_all(b"220 receiver ESMTP\r\n").await;
+                let mut rcpt = String::new();
+                let mut line = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let cmd = line.trim_end().to_uppercase();
+                    let reply: &[u8] = if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                        b"250-receiver\r\n250 8BITMIME\r\n"
+                    } else if cmd.starts_with("MAIL FROM")
+                        || cmd.starts_with("RSET")
+                        || cmd.starts_with("NOOP")
+                    {
+                        b"250 OK\r\n"
+                    } else if cmd.starts_with("RCPT TO") {
+                        if cmd.contains("REFUSE") {
+                            b"550 5.1.1 mailbox unavailable\r\n"
+                        } else {
+                            rcpt = line.trim_end().to_string();
+                            b"250 OK\r\n"
+                        }
+                    } else if cmd == "DATA" {
+                        let _ = w.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == ".\r\n" {
+                                break;
+                            }
+                            data.push_str(&line);
+                        }
+                        got.lock().unwrap().push(format!("{rcpt}\n{data}"));
+                        b"250 queued\r\n"
+                    } else if cmd == "QUIT" {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"502 not implemented\r\n"
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+/// A small HTTP endpoint standing in for an SMS gateway: records each request's body and
+/// answers the statuses given in turn (then 200).
+async fn sms_gateway(statuses: Vec<u16>) -> (u16, Inbox) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let got = Arc::clone(&inbox);
+    let statuses = Arc::new(Mutex::new(statuses.into_iter()));
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = l.accept().await else {
+                return;
+            };
+            let got = Arc::clone(&got);
+            let statuses = Arc::clone(&statuses);
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut r = BufReader::new(r);
+                loop {
+                    let mut head = String::new();
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        head.push_str(&line);
+                    }
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    let mut body = vec![0u8; len];
+                    if r.read_exact(&mut body).await.is_err() {
+                        return;
+                    }
+                    let status = statuses.lock().unwrap().next().unwrap_or(200);
+                    got.lock().unwrap().push(format!(
+                        "{status} {}\n{}",
+                        head.lines().next().unwrap_or(""),
+                        String::from_utf8_lossy(&body)
+                    ));
+                    let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nok");
+                    if w.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, inbox)
+}
+
+/// Waits until no message of the alert is queued any more.
+async fn delivered(s: &Server, who: &Session, alert: &str) -> serde_json::Value {
+    for _ in 0..300 {
+        let j = s.get("/api/v1/alerts", Auth::Session(who)).await.json();
+        let a = j["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == alert)
+            .cloned()
+            .expect("the alert");
+        if a["delivery"]["queued"] == 0 && a["state"] == "queued" {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the alert's messages were not delivered in time");
+}
+
+#[tokio::test]
+async fn an_alert_reaches_a_segment_by_email_and_sms_after_a_second_approval() {
+    let (smtp, mail) = smtp_receiver(false).await;
+    let (gw, texts) = sms_gateway(vec![]).await;
+    let dir = TempDir::new("alerts");
+    let smtp_port = smtp.to_string();
+    let gw_url = format!("http://127.0.0.1:{gw}/send");
+    let s = Server::demo_small_env(
+        &dir.path,
+        &[
+            ("DRAWDOWN_SMTP_HOST", "127.0.0.1"),
+            ("DRAWDOWN_SMTP_PORT", &smtp_port),
+            ("DRAWDOWN_SMTP_TLS", "none"),
+            (
+                "DRAWDOWN_SMTP_FROM",
+                "Embassy Kabul <alerts@embassy.example>",
+            ),
+            ("DRAWDOWN_SMS_URL", &gw_url),
+            ("DRAWDOWN_SMS_FORMAT", "json"),
+            (
+                "DRAWDOWN_SMS_BODY",
+                r#"{"phone":"{to}","message":"{text}"}"#,
+            ),
+            ("DRAWDOWN_SMS_HEADERS", "Authorization: Bearer gw-token"),
+            ("DRAWDOWN_SMS_INBOUND_SECRET", "inbound-s3cret"),
+            ("DRAWDOWN_ALERT_APPROVAL_THRESHOLD", "1"),
+        ],
+    )
+    .await;
+    let reg = s.login("registrar").await;
+    let a = s
+        .add_person(
+            &reg,
+            "Mina",
+            "Rahimi",
+            &[("email", "mina@example.org"), ("phone", "+93700111222")],
+        )
+        .await;
+    s.add_person(
+        &reg,
+        "Omar",
+        "Refused",
+        &[("email", "refuse.omar@example.org")],
+    )
+    .await;
+
+    // The segment: the two typed in by hand; counted before sending.
+    let r = s
+        .post_json(
+            "/api/v1/alerts/reach",
+            Auth::Session(&reg),
+            &serde_json::json!({"lists": ["Entered by hand"]}),
+            true,
+        )
+        .await;
+    r.expect(200, "reach");
+    let j = r.json();
+    assert_eq!(
+        (
+            j["people"].as_i64(),
+            j["email"].as_i64(),
+            j["phone"].as_i64()
+        ),
+        (Some(2), Some(2), Some(1)),
+        "{j}"
+    );
+
+    let compose = [
+        ("title", "Report to the gate"),
+        ("en_subject", "Report to the {gate}"),
+        (
+            "en_body",
+            "{name}: report to the {gate} at {report_time} with {bring}.",
+        ),
+        (
+            "fa_body",
+            "{name} عزیز، ساعت {report_time} به {gate} بیایید.",
+        ),
+        ("field_gate", "North Gate"),
+        ("field_report_time", "06:00"),
+        ("field_bring", "your passports"),
+        ("list", "Entered by hand"),
+        ("email", "1"),
+        ("sms", "1"),
+    ];
+    // A preview for one recipient, with the counts.
+    let mut fields = compose.to_vec();
+    let preview_for = a.clone();
+    fields.push(("preview_for", &preview_for));
+    fields.push(("do", "preview"));
+    let r = s.submit("/alerts/compose", &reg, &fields).await;
+    r.expect(200, "preview");
+    let html = r.text();
+    assert!(
+        html.contains("Mina Rahimi: report to the North Gate at 06:00 with your passports."),
+        "{}",
+        truncate(&html, 3000)
+    );
+    assert!(html.contains(r#"id="reach-people">2<"#));
+    assert!(
+        html.contains("second person"),
+        "more than the threshold: approval needed"
+    );
+    // A broken template is named, and nothing is sent.
+    let mut broken = compose.to_vec();
+    broken.retain(|(k, _)| *k != "en_body");
+    broken.push(("en_body", "Hello {nmae}"));
+    broken.push(("do", "send"));
+    let r = s.submit("/alerts/compose", &reg, &broken).await;
+    r.expect(400, "unknown field");
+    assert!(r.text().contains("unknown field {nmae}"));
+
+    // Sent: held for a second person.
+    let mut fields = compose.to_vec();
+    fields.push(("do", "send"));
+    let r = s.submit("/alerts/compose", &reg, &fields).await;
+    r.expect(303, "sent");
+    let alert_path = r.location().unwrap();
+    let alert = alert_path.trim_start_matches("/alerts/").to_string();
+    let page = s.get(&alert_path, Auth::Session(&reg)).await.text();
+    assert!(page.contains("waiting for approval"));
+    // Not by the one who composed it.
+    let r = s.submit(&format!("{alert_path}/approve"), &reg, &[]).await;
+    r.expect(400, "same person");
+    assert!(mail.lock().unwrap().is_empty());
+    let committee = s.login("committee").await;
+    s.submit(&format!("{alert_path}/approve"), &committee, &[])
+        .await
+        .expect(303, "approved by a second person");
+
+    let a_json = delivered(&s, &reg, &alert).await;
+    assert_eq!(a_json["delivery"]["sent"], 2, "{a_json}");
+    assert_eq!(a_json["delivery"]["bounced"], 1, "{a_json}");
+    let got = mail.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].contains("mina@example.org"));
+    assert!(got[0].contains("Subject: Report to the North Gate"));
+    assert!(got[0].contains("Mina Rahimi: report to the North Gate at 06:00 with your passports."));
+    let sms = texts.lock().unwrap().clone();
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert!(sms[0].starts_with("200 POST /send"));
+    let body: serde_json::Value = serde_json::from_str(sms[0].lines().nth(1).unwrap()).unwrap();
+    assert_eq!(body["phone"], "+93700111222");
+    assert_eq!(
+        body["message"],
+        "Mina Rahimi: report to the North Gate at 06:00 with your passports."
+    );
+    let page = s.get(&alert_path, Auth::Session(&reg)).await.text();
+    assert!(page.contains("bounced"));
+    assert!(
+        !page.contains("refuse.omar@example.org"),
+        "no address in the reasons"
+    );
+
+    // The audit log: the send with its segment and counts, nothing personal.
+    let admin = s.login("admin").await;
+    let j = s
+        .get(
+            "/api/v1/audit?action=outreach.send_approved",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    let detail = j["entries"][0]["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("segment=[list=Entered by hand]") && detail.contains("messages=3"),
+        "{detail}"
+    );
+    let logs = s.logs();
+    assert!(
+        !logs.contains("Mina") && !logs.contains("mina@example.org") && !logs.contains("700111222")
+    );
+
+    // A reply through the gateway's callback is attached to Mina.
+    let r = s
+        .post_form(
+            "/api/v1/sms/inbound?secret=wrong",
+            Auth::None,
+            &[("from", "+93700111222"), ("text", "We are four")],
+        )
+        .await;
+    r.expect(401, "wrong secret");
+    let r = s
+        .post_form(
+            "/api/v1/sms/inbound?secret=inbound-s3cret",
+            Auth::None,
+            &[
+                ("from", "0700 111 222"),
+                ("text", "We are four, at the gate"),
+            ],
+        )
+        .await;
+    r.expect(201, "reply");
+    assert_eq!(r.json()["attached"], true);
+    let page = s.get("/alerts", Auth::Session(&reg)).await.text();
+    assert!(page.contains("We are four, at the gate"));
+    assert!(page.contains(&format!("/people/{a}")));
+}
+
+#[tokio::test]
+async fn a_relay_that_stalls_or_a_gateway_that_fails_costs_retries_not_a_hung_worker() {
+    let (smtp, mail) = smtp_receiver(true).await;
+    let (gw, texts) = sms_gateway(vec![503]).await;
+    let dir = TempDir::new("alerts-fail");
+    let smtp_port = smtp.to_string();
+    let gw_url = format!("http://127.0.0.1:{gw}/send?to={{to}}");
+    let s = Server::demo_small_env(
+        &dir.path,
+        &[
+            ("DRAWDOWN_SMTP_HOST", "127.0.0.1"),
+            ("DRAWDOWN_SMTP_PORT", &smtp_port),
+            ("DRAWDOWN_SMTP_TLS", "none"),
+            ("DRAWDOWN_SMTP_TIMEOUT", "1"),
+            ("DRAWDOWN_SMS_URL", &gw_url),
+            ("DRAWDOWN_SMS_BODY", "text={text}"),
+            ("DRAWDOWN_OUTBOX_RETRY_SECONDS", "0.2"),
+            ("DRAWDOWN_OUTBOX_ATTEMPTS", "2"),
+        ],
+    )
+    .await;
+    let reg = s.login("registrar").await;
+    s.add_person(
+        &reg,
+        "Laila",
+        "Stalled",
+        &[("email", "laila@example.org"), ("phone", "+93700333444")],
+    )
+    .await;
+    let r = s
+        .post_json(
+            "/api/v1/alerts",
+            Auth::Session(&reg),
+            &serde_json::json!({
+                "title": "Leave now",
+                "texts": {"en": {"subject": "Security alert", "body": "Leave immediately using commercial flights."}},
+                "segment": {"lists": ["Entered by hand"]},
+                "email": true, "sms": true
+            }),
+            true,
+        )
+        .await;
+    r.expect(201, "sent at once (under the threshold)");
+    let alert = r.json()["alert_id"].as_str().unwrap().to_string();
+    let started = std::time::Instant::now();
+    let a = delivered(&s, &reg, &alert).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "bounded by timeouts"
+    );
+    // The stalled relay: two attempts, then failed with the reason. The gateway: 503 once,
+    // then sent on the retry.
+    assert_eq!(a["delivery"]["failed"], 1, "{a}");
+    assert_eq!(a["delivery"]["sent"], 1, "{a}");
+    assert!(mail.lock().unwrap().is_empty());
+    let got = texts.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(
+        got[0].starts_with("503 POST /send?to=%2B93700333444"),
+        "{got:?}"
+    );
+    assert!(got[1].contains("text=Leave%20immediately%20using%20commercial%20flights."));
+    let page = s
+        .get(&format!("/alerts/{alert}"), Auth::Session(&reg))
+        .await
+        .text();
+    assert!(
+        page.contains("stalled") || page.contains("timed out"),
+        "{}",
+        truncate(&page, 4000)
+    );
+}

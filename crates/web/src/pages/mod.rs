@@ -150,6 +150,7 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "departure-updated" => "Departure updated.",
         "household-moved" => "Household moved.",
         "household-pinned" => "Pin changed.",
+        "template-saved" => "Template saved.",
         _ => return None,
     })
 }

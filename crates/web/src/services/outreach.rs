@@ -501,4 +501,5 @@ pub async fn update_registration(
     Ok(())
 }
 
+pub mod alerts;
 pub mod outbox;
