@@ -1,4 +1,4 @@
-//! The dashboard of the post's footprint, and the sections still being built.
+//! The dashboard of the post's footprint: each area renders its own card.
 
 use super::*;
 
@@ -64,40 +64,10 @@ pub async fn dashboard(
         vault: state.vault_label(),
         audit_entries: state.store.audit_head().await?.0,
         posture_card: super::posture::dashboard_card(&state, &user).await?,
-
         holdings_card: super::destruction::dashboard_card(&state, &user).await?,
-
         departures_card: super::movement::dashboard_card(&state, &user).await?,
-
         accountability_card: super::accountability::dashboard_card(&state, &user).await?,
-
         alerts_card: super::alerts::dashboard_card(&state, &user).await?,
-    };
-    render(&page, StatusCode::OK)
-}
-
-#[derive(Template)]
-#[template(path = "section.html")]
-struct SectionPage {
-    chrome: Chrome,
-    heading: &'static str,
-    lead: &'static str,
-    parts: &'static [&'static str],
-}
-
-pub(super) async fn section(
-    state: &AppState,
-    user: &CurrentUser,
-    href: &str,
-    heading: &'static str,
-    lead: &'static str,
-    parts: &'static [&'static str],
-) -> PageResult {
-    let page = SectionPage {
-        chrome: chrome(state, user, href, heading, None).await?,
-        heading,
-        lead,
-        parts,
     };
     render(&page, StatusCode::OK)
 }
