@@ -182,12 +182,14 @@ routes! {
     get "/accountability/sw.js" => pages::accountability_sw, Need::Public, "The scanning page's service worker (keeps the page available offline)";
     get "/accountability/passes" => pages::accountability_passes, Need::Perm(ManageMovement), "Boarding passes: issue, list, revoke";
     post "/accountability/passes" => pages::accountability_issue, Need::Perm(ManageMovement), "Issue boarding passes for people and a departure";
+    post "/accountability/passes/departure" => pages::accountability_issue_departure, Need::Perm(ManageMovement), "Issue the passes of a whole manifest: one per household on the departure";
     get "/accountability/passes/{id}" => pages::accountability_pass, Need::Perm(ManageMovement), "A boarding pass to print, with its QR code (audited)";
     get "/accountability/passes/{id}/pass.pdf" => pages::accountability_pass_pdf, Need::Perm(ManageMovement), "A boarding pass as a PDF, A6 or A4, English, Dari and Pashto (audited)";
     post "/accountability/passes/{id}/revoke" => pages::accountability_revoke, Need::Perm(ManageMovement), "Revoke a boarding pass";
     post "/api/v1/scans" => api::accountability::scans, Need::Perm(ScanCheckpoint), "Record checkpoint scans: one, or a batch each with its own id (replays count once; a malformed item is named, the others count); answered after commit";
     get "/api/v1/passes/keys" => api::accountability::keys, Need::Perm(ScanCheckpoint), "What a scanning device verifies passes with offline: public keys, revoked passes, checkpoints, clock window";
     post "/api/v1/passes" => api::accountability::issue, Need::Perm(ManageMovement), "Issue signed boarding passes for people (their households travel on them) and a departure";
+    post "/api/v1/passes/departures/{id}" => api::accountability::issue_for_departure, Need::Perm(ManageMovement), "Issue the passes of a whole manifest: one per household (held by its head, valid around the departure), skipping those with a live pass";
     post "/api/v1/passes/{id}/revoke" => api::accountability::revoke, Need::Perm(ManageMovement), "Revoke a boarding pass (checkpoints refuse it)";
     get "/api/v1/headcounts" => api::accountability::headcounts, Need::Perm(ViewAccountability), "Head-counts: by checkpoint, category and departure, with exceptions";
     // ---- end of accountability ----

@@ -589,3 +589,147 @@ async fn kill_9_loses_no_acknowledged_scan() {
     drop(s2);
     drawdown(&["audit", "verify", "--db", &sqlite_url(&db)], &[]).assert_ok();
 }
+
+/// A whole manifest's passes in one action: one per household, held by its head; a second call
+/// issues none; a viewer is refused; a pass verifies at a checkpoint with the household's size.
+#[tokio::test]
+async fn passes_for_a_whole_manifest() {
+    let s = Server::demo_small().await;
+    let movement = s.login("movement").await;
+    let viewer = s.login("viewer").await;
+
+    // A demo manifest (the first day's are closed): every household on it ends up with one live pass.
+    let deps = s.get("/api/v1/departures", Auth::Session(&movement)).await;
+    deps.expect(200, "departures");
+    let deps = deps.json()["departures"].as_array().unwrap().clone();
+    let confirmed = deps
+        .iter()
+        .find(|d| d["status"] != "cancelled" && d["manifested"]["households"].as_i64() > Some(1))
+        .expect("the demo manifests households");
+    let id = confirmed["id"].as_str().unwrap();
+    let households = confirmed["manifested"]["households"].as_i64().unwrap();
+    let path = format!("/api/v1/passes/departures/{id}");
+    let r = s
+        .post_json(&path, Auth::Session(&movement), &json!({}), true)
+        .await;
+    r.expect(200, "passes for a manifest");
+    let b = r.json();
+    assert_eq!(b["households"].as_i64(), Some(households), "{b}");
+    assert_eq!(
+        b["issued"].as_i64().unwrap() + b["skipped"].as_i64().unwrap(),
+        households
+    );
+    let again = s
+        .post_json(&path, Auth::Session(&movement), &json!({}), true)
+        .await;
+    again.expect(200, "the same manifest again");
+    assert_eq!(again.json()["issued"], 0);
+    assert_eq!(again.json()["skipped"].as_i64(), Some(households));
+
+    // A viewer may not issue passes; nothing changes.
+    s.post_json(&path, Auth::Session(&viewer), &json!({}), true)
+        .await
+        .expect(403, "a viewer issuing passes");
+    // Bad input is named.
+    let r = s
+        .post_json(
+            "/api/v1/passes/departures/NO-SUCH-FLIGHT",
+            Auth::Session(&movement),
+            &json!({}),
+            true,
+        )
+        .await;
+    r.expect(400, "an unknown departure");
+    assert!(r.text().contains("NO-SUCH-FLIGHT"), "{}", r.text());
+
+    // A departure leaving soon with two households moved onto it by hand.
+    let manifest = s
+        .get(
+            &format!("/api/v1/departures/{id}/manifest"),
+            Auth::Session(&movement),
+        )
+        .await;
+    manifest.expect(200, "a manifest");
+    let moved: Vec<Value> = manifest.json()["households"].as_array().unwrap()[..2].to_vec();
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::hours(3);
+    let soon = soon
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    s.post_json(
+        "/api/v1/departures",
+        Auth::Session(&movement),
+        &json!({"departures": [{"id": "TST-SOON", "departs_at": soon, "seats": 60}]}),
+        true,
+    )
+    .await
+    .expect(201, "a departure leaving soon");
+    for h in &moved {
+        s.post_json(
+            &format!("/api/v1/manifest/{}/move", h["household"].as_str().unwrap()),
+            Auth::Session(&movement),
+            &json!({"departure": "TST-SOON"}),
+            true,
+        )
+        .await
+        .expect(200, "moving a household");
+    }
+    let r = s
+        .post_json(
+            "/api/v1/passes/departures/TST-SOON",
+            Auth::Session(&movement),
+            &json!({}),
+            true,
+        )
+        .await;
+    r.expect(200, "passes for the soon departure");
+    let b = r.json();
+    assert_eq!(b["households"], 2, "{b}");
+    assert_eq!(b["issued"], 2, "{b}");
+    let passes = b["passes"].as_array().unwrap();
+    let again = s
+        .post_json(
+            "/api/v1/passes/departures/TST-SOON",
+            Auth::Session(&movement),
+            &json!({}),
+            true,
+        )
+        .await;
+    assert_eq!(again.json()["issued"], 0);
+    // The same from the passes page: nothing new, and it says so.
+    let page = s
+        .submit(
+            "/accountability/passes/departure",
+            &movement,
+            &[("departure", "TST-SOON")],
+        )
+        .await;
+    page.expect(200, "the passes page's manifest button");
+    assert!(
+        page.text()
+            .contains("Departure TST-SOON: 0 passes issued for 2 households"),
+        "{}",
+        truncate(&page.text(), 2000)
+    );
+
+    // Each pass verifies at the gate and counts its household, lap infants included.
+    let (token, _) = device_token(&s, "Abbey Gate scanner 2").await;
+    for (i, h) in moved.iter().enumerate() {
+        let pass = passes
+            .iter()
+            .find(|p| p["subject"] == h["household"])
+            .unwrap_or_else(|| panic!("a pass for {h}: {b}"));
+        assert_eq!(pass["household_size"], h["people"], "{pass} {h}");
+        let r = scan(
+            &s,
+            &token,
+            json!({"id": format!("manifest-scan-{i}"), "token": pass["token"], "checkpoint": "gate"}),
+        )
+        .await;
+        r.expect(200, "a scan of a manifest pass");
+        let a = &r.json()["results"][0];
+        assert_eq!(a["status"], "recorded", "{a}");
+        // Verified, not refused (amber when the demo's day already scanned this household).
+        assert!(a["verdict"] == "green" || a["verdict"] == "amber", "{a}");
+        assert_eq!(a["heads"], h["people"], "{a}");
+    }
+}

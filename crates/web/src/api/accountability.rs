@@ -96,6 +96,27 @@ pub async fn issue(
     Ok((StatusCode::CREATED, Json(json!({ "passes": issued }))))
 }
 
+/// `POST /api/v1/passes/departures/{id}`: one pass per household on the departure's manifest,
+/// skipping those that already hold a live pass for it.
+pub async fn issue_for_departure(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let r = svc::issue_manifest_passes(&state, &user.actor(), &caller.source, &id).await?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({
+            "departure": r.departure,
+            "households": r.households,
+            "issued": r.passes.len(),
+            "skipped": r.households - r.passes.len(),
+            "passes": r.passes,
+        })),
+    ))
+}
+
 #[derive(Deserialize)]
 pub struct RevokeBody {
     reason: String,

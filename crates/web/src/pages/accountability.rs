@@ -384,6 +384,34 @@ pub async fn accountability_issue(
 }
 
 #[derive(Deserialize)]
+pub struct DepartureForm {
+    departure: String,
+}
+
+/// Issues a whole manifest's passes (one per household), from the passes page.
+pub async fn accountability_issue_departure(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<DepartureForm>,
+) -> PageResult {
+    match svc::issue_manifest_passes(&s, &u.actor(), &caller.source, &f.departure).await {
+        Ok(r) => {
+            let msg = format!(
+                "Departure {}: {} passes issued for {} households on the manifest ({} already had a live pass).",
+                r.departure,
+                r.passes.len(),
+                r.households,
+                r.households - r.passes.len()
+            );
+            passes_page(&s, &u, None, Some(msg)).await
+        }
+        Err(WebError::BadRequest(e)) => passes_page(&s, &u, Some(e), None).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
 pub struct RevokeForm {
     reason: String,
 }

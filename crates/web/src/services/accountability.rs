@@ -562,6 +562,80 @@ pub async fn issue_passes_with(
     Ok(issued)
 }
 
+/// Hours before and after a departure's time that its manifest's passes are valid.
+pub const DEPARTURE_PASS_BEFORE_HOURS: i64 = 24;
+pub const DEPARTURE_PASS_AFTER_HOURS: i64 = 12;
+
+/// What issuing a manifest's passes did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestPasses {
+    pub departure: String,
+    /// Households (and people alone) on the manifest.
+    pub households: usize,
+    /// Passes issued now; the others already held a live pass for this departure.
+    pub passes: Vec<IssuedPass>,
+}
+
+/// Issues the passes of a whole manifest in one action: one per household on it, held by its
+/// head, valid around the departure's time. Households with a live pass for this departure are
+/// skipped, so a second call issues none.
+pub async fn issue_manifest_passes(
+    state: &AppState,
+    actor: &str,
+    source: &str,
+    departure: &str,
+) -> Result<ManifestPasses, WebError> {
+    let (orders, from, until) = manifest_orders(&state.store, departure.trim()).await?;
+    let passes = issue_passes(state, actor, source, &orders, from, until).await?;
+    Ok(ManifestPasses {
+        departure: departure.trim().into(),
+        households: orders.len(),
+        passes,
+    })
+}
+
+/// The orders and validity window for one departure's manifest.
+pub async fn manifest_orders(
+    store: &Store,
+    departure: &str,
+) -> Result<(Vec<PassOrder>, OffsetDateTime, OffsetDateTime), WebError> {
+    departure_ok(departure)?;
+    let d = store
+        .departure(departure)
+        .await?
+        .ok_or_else(|| WebError::BadRequest(format!("departure: no departure {departure}")))?;
+    if d.status == "cancelled" {
+        return Err(WebError::BadRequest(format!(
+            "departure {departure}: cancelled, no passes to issue"
+        )));
+    }
+    let at = parse_time(&d.departs_at).ok_or_else(|| {
+        WebError::Internal(format!(
+            "departure {departure}: unreadable time {}",
+            d.departs_at
+        ))
+    })?;
+    let orders: Vec<PassOrder> = store
+        .manifest(departure)
+        .await?
+        .into_iter()
+        .map(|e| PassOrder {
+            person: e.head_person_id,
+            departure: departure.into(),
+        })
+        .collect();
+    if orders.is_empty() {
+        return Err(WebError::BadRequest(format!(
+            "departure {departure}: its manifest is empty (plan or add households first)"
+        )));
+    }
+    Ok((
+        orders,
+        at - time::Duration::hours(DEPARTURE_PASS_BEFORE_HOURS),
+        at + time::Duration::hours(DEPARTURE_PASS_AFTER_HOURS),
+    ))
+}
+
 pub fn kind_slug(k: SubjectKind) -> &'static str {
     match k {
         SubjectKind::Person => "person",
