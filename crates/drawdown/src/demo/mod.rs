@@ -50,16 +50,18 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
     let store = Store::connect(&format!("sqlite://{}", db_path.display()), true).await?;
     let key = write_key_file(&key_path)?;
     let now = OffsetDateTime::now_utc();
-    let vault = initialise(
-        &store,
-        Unlock::KeyFile(key.as_bytes()),
-        "admin",
-        DEMO_PASSWORD,
-        &scenario.organisation,
-        &scenario.sites,
-        now,
-    )
-    .await?;
+    let vault = std::sync::Arc::new(
+        initialise(
+            &store,
+            Unlock::KeyFile(key.as_bytes()),
+            "admin",
+            DEMO_PASSWORD,
+            &scenario.organisation,
+            &scenario.sites,
+            now,
+        )
+        .await?,
+    );
     for u in scenario
         .users
         .iter()
@@ -99,6 +101,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
     let ctx = Ctx {
         store: &store,
         vault: &vault,
+        shared_vault: std::sync::Arc::clone(&vault),
         now,
         small,
     };
@@ -116,7 +119,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
     let (people, review) = (summary.persons, summary.review);
     server::run(
         store,
-        VaultSlot::Unlocked(std::sync::Arc::new(vault)),
+        VaultSlot::Unlocked(vault),
         Some(model),
         addr,
         data_dir,
@@ -149,6 +152,8 @@ pub async fn run(addr: SocketAddr, data_dir: &Path, scale: &str) -> anyhow::Resu
 pub struct Ctx<'a> {
     pub store: &'a Store,
     pub vault: &'a drawdown_vault::Vault,
+    /// The same vault, for seeds that run services on an `AppState` of their own.
+    pub shared_vault: std::sync::Arc<drawdown_vault::Vault>,
     /// The demo's wall-clock start.
     pub now: OffsetDateTime,
     /// `--scale small`: a few hundred people, for tests and quick tries.

@@ -226,6 +226,20 @@ async fn a_person_registers_in_dari_and_a_registrar_finds_them() {
 async fn bots_and_floods_are_turned_away_without_telling_them() {
     let dir = TempDir::new("register-limits");
     let s = Server::demo_small_env(&dir.path, &[("DRAWDOWN_REGISTER_PER_MINUTE", "3")]).await;
+    // The demo's own registrations are there already.
+    let admin = s.login("admin").await;
+    let accepted = async || {
+        s.get(
+            "/api/v1/audit?action=registration.accept",
+            Auth::Session(&admin),
+        )
+        .await
+        .json()["entries"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let before = accepted().await;
     let html = s.get("/register", Auth::None).await.text();
     // Sent back at once: no person fills a form in under three seconds.
     let r = s
@@ -260,19 +274,7 @@ async fn bots_and_floods_are_turned_away_without_telling_them() {
         r.text().contains(r#"value="Patient""#),
         "what was typed is kept"
     );
-    let admin = s.login("admin").await;
-    let j = s
-        .get(
-            "/api/v1/audit?action=registration.accept",
-            Auth::Session(&admin),
-        )
-        .await
-        .json();
-    assert_eq!(
-        j["entries"].as_array().unwrap().len(),
-        0,
-        "nothing accepted: {j}"
-    );
+    assert_eq!(accepted().await, before, "nothing accepted");
 
     // Oversized bodies are refused before any handler runs.
     let big = "x".repeat(64 * 1024);
@@ -713,4 +715,109 @@ async fn a_relay_that_stalls_or_a_gateway_that_fails_costs_retries_not_a_hung_wo
         "{}",
         truncate(&page, 4000)
     );
+}
+
+#[tokio::test]
+async fn the_small_demo_has_the_august_alerts_and_the_registrations() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+
+    // The templates, listed on the alerts page; one opens in the compose page in Dari.
+    let page = s.get("/alerts", Auth::Session(&reg)).await;
+    page.expect(200, "alerts page");
+    let html = page.text();
+    for name in [
+        "Security alert: leave immediately",
+        "Do not travel to the airport",
+        "Report to the gate",
+    ] {
+        assert!(html.contains(name), "template {name}");
+    }
+    let name_at = html
+        .find(">Security alert: leave immediately</a>")
+        .expect("the security alert's template link");
+    let start = html[..name_at].rfind("/alerts/compose?template=").unwrap();
+    let end = html[start..].find('"').unwrap() + start;
+    let compose = s.get(&html[start..end], Auth::Session(&reg)).await.text();
+    assert!(compose.contains("فوراً"), "the Dari text");
+    assert!(compose.contains("commercial flight"), "the English text");
+
+    // The security alert to citizens: sent, mostly delivered, some failed with a reason.
+    let j = s.get("/api/v1/alerts", Auth::Session(&reg)).await.json();
+    let alerts = j["alerts"].as_array().expect("alerts");
+    let a = alerts
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Security alert")
+        })
+        .unwrap_or_else(|| panic!("the security alert: {j}"));
+    assert_eq!(a["segment"], "category=citizen", "{a}");
+    let d = &a["delivery"];
+    let (sent, failed, bounced, queued) = (
+        d["sent"].as_i64().unwrap(),
+        d["failed"].as_i64().unwrap(),
+        d["bounced"].as_i64().unwrap(),
+        d["queued"].as_i64().unwrap(),
+    );
+    assert_eq!(queued, 0, "nothing left for the outbox to send: {a}");
+    assert!(failed + bounced > 0, "some deliveries failed: {a}");
+    assert!(sent > failed + bounced, "most were sent: {a}");
+    assert_eq!(sent + failed + bounced, a["messages"].as_i64().unwrap());
+    let id = a["id"].as_str().unwrap();
+    let page = s.get(&format!("/alerts/{id}"), Auth::Session(&reg)).await;
+    page.expect(200, "the alert's page");
+    let html = page.text();
+    assert!(html.contains("state-failed"), "a failed delivery listed");
+    assert!(
+        html.contains("the gateway answered 400") || html.contains("the relay stalled"),
+        "with its reason"
+    );
+
+    // The self-registration list: the demo's entries become people once the registry is
+    // rebuilt, every claim unverified.
+    let r = s.submit("/people/resolve", &reg, &[]).await;
+    let job = r.location().expect("job page");
+    for _ in 0..600 {
+        let page = s.get(&job, Auth::Session(&reg)).await.text();
+        if !page.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let j = s
+        .get(
+            "/api/v1/people?source=Self-registration&per_page=500",
+            Auth::Session(&reg),
+        )
+        .await
+        .json();
+    assert!(
+        j["total"].as_i64().unwrap() >= 30,
+        "the entries and their households: {j}"
+    );
+    let admin = s.login("admin").await;
+    let audit = s
+        .get(
+            "/api/v1/audit?action=registration.accept",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    let accepted: i64 = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| {
+            e["detail"]
+                .as_str()?
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("registrations="))?
+                .parse::<i64>()
+                .ok()
+        })
+        .sum();
+    assert_eq!(accepted, 30, "30 registrations accepted: {audit}");
 }

@@ -86,6 +86,12 @@ impl Outreach {
         }
     }
 
+    /// Keeps the outbox worker from starting on this state: the demo records deliveries as
+    /// the outbox would, without sending anything to anyone.
+    pub fn hold_outbox(&self) {
+        self.worker.hold();
+    }
+
     /// Drops what is held in memory about people (the wipe).
     pub fn forget_people(&self) {
         if let Ok(mut f) = self.facts.lock() {

@@ -232,6 +232,11 @@ impl WorkerHandle {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// Marks the worker as started without starting it.
+    pub(crate) fn hold(&self) {
+        self.started.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Starts the outbox worker (once per server).
