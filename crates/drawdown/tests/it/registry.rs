@@ -521,6 +521,9 @@ async fn an_oversized_upload_is_refused_and_changes_nothing() {
 async fn a_claimed_status_stays_unverified_until_a_document_is_seen() {
     let s = Server::demo_small().await;
     let reg = s.login("registrar").await;
+    // The demo's self-registrations join at the first rebuild: count after it.
+    let r = s.submit("/people/resolve", &reg, &[]).await;
+    wait_for_job(&s, &reg, &r.location().unwrap()).await;
     // The hotline's callers only claim their status.
     let j = s
         .get("/api/v1/people?status=claimed", Auth::Session(&reg))
