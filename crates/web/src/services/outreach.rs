@@ -61,7 +61,8 @@ pub struct Outreach {
     pub channels: outbox::Channels,
     intake: OnceLock<mpsc::Sender<Submission>>,
     used_tokens: Mutex<HashMap<String, i64>>,
-    per_address: Mutex<HashMap<String, (i64, u32)>>,
+    /// Per address: the times (ms) of its submissions in the last minute, oldest first.
+    per_address: Mutex<HashMap<String, std::collections::VecDeque<i64>>>,
     /// Facts about every person for segments, rebuilt when older than a minute.
     pub(crate) facts: Mutex<Option<(std::time::Instant, Arc<Vec<drawdown_outreach::PersonFacts>>)>>,
     pub(crate) worker: outbox::WorkerHandle,
@@ -99,24 +100,30 @@ impl Outreach {
         }
     }
 
-    /// Counts a submission from `address`; false when it is over the minute's limit.
+    /// Counts a submission from `address`; false when it already made `limit` in the last
+    /// sixty seconds. A sliding window: a fixed calendar minute would let a flood through
+    /// twice over at the turn of the minute.
     pub fn admit(&self, address: &str, now: OffsetDateTime, limit: u32) -> bool {
         if limit == 0 {
             return true;
         }
-        let minute = now.unix_timestamp() / 60;
+        let now_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+        let since = now_ms - 60_000;
         let Ok(mut map) = self.per_address.lock() else {
             return false;
         };
         if map.len() > 100_000 {
-            map.retain(|_, (m, _)| *m == minute);
+            map.retain(|_, times| times.back().is_some_and(|&t| t > since));
         }
-        let e = map.entry(address.to_string()).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
+        let times = map.entry(address.to_string()).or_default();
+        while times.front().is_some_and(|&t| t <= since) {
+            times.pop_front();
         }
-        e.1 += 1;
-        e.1 <= limit
+        if times.len() >= limit as usize {
+            return false;
+        }
+        times.push_back(now_ms);
+        true
     }
 }
 
@@ -509,3 +516,27 @@ pub async fn update_registration(
 
 pub mod alerts;
 pub mod outbox;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Duration;
+
+    #[test]
+    fn the_rate_limit_slides_over_the_turn_of_a_minute() {
+        let o = Outreach::from_env();
+        // Three submissions just before a minute turns, a fourth just after: still refused,
+        // where a calendar-minute count would have let it (and three more) through.
+        let t = time::macros::datetime!(2021-08-16 06:00:58 UTC);
+        for _ in 0..3 {
+            assert!(o.admit("10.0.0.1", t, 3));
+        }
+        assert!(!o.admit("10.0.0.1", t + Duration::seconds(3), 3));
+        // Another address has its own allowance.
+        assert!(o.admit("10.0.0.2", t + Duration::seconds(3), 3));
+        // A minute after the first three, the address may send again.
+        assert!(o.admit("10.0.0.1", t + Duration::seconds(61), 3));
+        // No limit configured: always admitted.
+        assert!(o.admit("10.0.0.3", t, 0));
+    }
+}
