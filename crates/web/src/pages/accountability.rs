@@ -309,11 +309,7 @@ async fn passes_page(
     error: Option<String>,
     message: Option<String>,
 ) -> PageResult {
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     let page = PassesPage {
         chrome: chrome(s, u, "/accountability", "Boarding passes", None).await?,
         passes: s.store.passes(None, None, 500).await?,

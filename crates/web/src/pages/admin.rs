@@ -67,11 +67,7 @@ async fn users_page(
             created_at: u.created_at,
         })
         .collect();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     let page = UsersPage {
         chrome: chrome(state, user, "/admin/users", "Users", done).await?,
         users,
@@ -272,11 +268,7 @@ async fn tokens_page(
     new_token: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     let page = TokensPage {
         chrome: chrome(state, user, "/admin/tokens", "Device tokens", done).await?,
         tokens: state.store.api_tokens().await?,

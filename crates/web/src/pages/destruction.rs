@@ -412,14 +412,7 @@ async fn destruction_page(
         open_bags,
         error: error.clone(),
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 /// Remaining holdings (kg by weight) over time: what the records say so far, then the plan;
@@ -833,14 +826,7 @@ async fn holdings_page(
         can_manage: user.can(Permission::ManageDestruction),
         error: error.clone(),
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 pub async fn destruction_holdings(
@@ -1117,14 +1103,7 @@ async fn devices_page(
         can_manage: user.can(Permission::ManageDestruction),
         error: error.clone(),
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 pub async fn destruction_devices(

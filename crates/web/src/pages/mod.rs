@@ -252,6 +252,15 @@ fn render(t: &impl Template, status: StatusCode) -> PageResult {
     Ok((status, Html(t.render()?)).into_response())
 }
 
+/// A form page shown again with its error is a 400; without one, a 200.
+fn form_status<T>(error: &Option<T>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 fn see_other(to: &str) -> PageResult {
     Ok(Redirect::to(to).into_response())
 }

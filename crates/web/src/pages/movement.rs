@@ -576,14 +576,7 @@ async fn departure_view(
         can_manage: user.can(Permission::ManageMovement),
         d,
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 pub async fn departure_page(

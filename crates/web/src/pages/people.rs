@@ -235,11 +235,7 @@ async fn people_page(
     form: HashMap<String, String>,
 ) -> PageResult {
     let page = q.page.unwrap_or(1).max(1);
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     let (rows, total) = read_people(state, user, source, &q).await?;
     let tpl = PeoplePage {
         chrome: chrome(state, user, "/people", "People", q.done.as_deref()).await?,

@@ -73,11 +73,7 @@ async fn protection_page(
         })
         .unwrap_or_default();
     handoffs.sort();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    let status = form_status(&error);
     let page = ProtectionPage {
         chrome: chrome(state, user, "/protection", "Protection", done).await?,
         vault: state.vault_label(),

@@ -52,14 +52,7 @@ async fn import_page_with(
         imports: state.store.imports(20).await?,
         error: error.clone(),
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 pub struct MappingRow {
@@ -823,14 +816,7 @@ async fn rules_page(state: &AppState, user: &CurrentUser, error: Option<String>)
         today,
         error: error.clone(),
     };
-    render(
-        &page,
-        if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
-    )
+    render(&page, form_status(&error))
 }
 
 pub async fn rules(
