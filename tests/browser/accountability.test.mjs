@@ -52,6 +52,8 @@ describe('accountability', () => {
     await page.keyboard.type(token);
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '1');
+    // The queue count and the verdict's words are set by two steps: wait for the words too.
+    await page.waitForFunction(() => /offline/.test(document.querySelector('.verdict-why').textContent));
     assert.match(await page.locator('.verdict-why').textContent(), /offline/);
     // Back online: the waiting scan is sent once.
     await context.setOffline(false);
