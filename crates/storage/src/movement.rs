@@ -448,6 +448,25 @@ impl Store {
             .collect()
     }
 
+    /// One unit's readiness facts, if any were recorded.
+    pub async fn movement_fact(&self, unit_id: &str) -> Result<Option<MovementFacts>> {
+        let row = sqlx::query(
+            "SELECT unit_id, documents_ready, ready_at, deadline FROM movement_facts WHERE unit_id = $1",
+        )
+        .bind(unit_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(MovementFacts {
+                unit_id: r.try_get("unit_id")?,
+                documents_ready: r.try_get::<i64, _>("documents_ready")? != 0,
+                ready_at: r.try_get("ready_at")?,
+                deadline: r.try_get("deadline")?,
+            })
+        })
+        .transpose()
+    }
+
     /// Records (or replaces) units' readiness facts.
     pub async fn set_movement_facts(
         &self,
@@ -600,8 +619,10 @@ impl Store {
     /// Per departure: what its manifest holds (no personal data).
     pub async fn manifest_loads(&self) -> Result<HashMap<String, Load>> {
         let rows = sqlx::query(
-            "SELECT departure_id, count(*) AS units, sum(seats) AS seats, sum(people) AS people, \
-             sum(lap_infants) AS lap_infants FROM manifest_entries GROUP BY departure_id",
+            // PostgreSQL sums BIGINT to NUMERIC, which sqlx's Any driver cannot read: cast back.
+            "SELECT departure_id, count(*) AS units, CAST(sum(seats) AS BIGINT) AS seats, \
+             CAST(sum(people) AS BIGINT) AS people, CAST(sum(lap_infants) AS BIGINT) AS lap_infants \
+             FROM manifest_entries GROUP BY departure_id",
         )
         .fetch_all(&self.pool)
         .await?;

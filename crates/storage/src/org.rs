@@ -66,6 +66,42 @@ impl Store {
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
+    /// The post's scenario clock, if one is set: (scenario moment, real moment it was set),
+    /// both RFC 3339. The scenario time runs on from the first as real time passes the second.
+    pub async fn scenario_clock(&self) -> Result<Option<(String, String)>> {
+        let row = sqlx::query("SELECT scenario_at, set_at FROM scenario_clock WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// Sets the scenario clock to `scenario_at` now (None: back to the real clock).
+    pub async fn set_scenario_clock(
+        &self,
+        scenario_at: Option<&str>,
+        by: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM scenario_clock")
+            .execute(&mut *tx)
+            .await?;
+        if let Some(at) = scenario_at {
+            sqlx::query(
+                "INSERT INTO scenario_clock (id, scenario_at, set_at, set_by) VALUES (1, $1, $2, $3)",
+            )
+            .bind(at)
+            .bind(timestamp(now))
+            .bind(by)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn sites(&self) -> Result<Vec<SiteRecord>> {
         let rows = sqlx::query(
             "SELECT code, name, kind, country, latitude, longitude FROM sites ORDER BY code",

@@ -172,6 +172,10 @@ routes! {
     get "/api/v1/plans/{id}" => api::movement::plan_run, Need::Perm(ViewMovement), "A plan: figures, what changed, who is left and why (audited)";
     post "/api/v1/manifest/{unit}/move" => api::movement::move_household, Need::Perm(ManageMovement), "Move a household to a departure by hand (pinned; rules broken are returned)";
     post "/api/v1/manifest/{unit}/pin" => api::movement::pin_household, Need::Perm(ManageMovement), "Pin or unpin a household";
+    get "/movement/manifest/{unit}" => pages::household_page, Need::Perm(ViewMovement), "One household: its manifest and readiness (audited)";
+    post "/movement/manifest/{unit}/readiness" => pages::set_readiness, Need::Perm(ManageMovement), "Set a household's readiness: documents, ready at, deadline";
+    get "/api/v1/manifest/{unit}/readiness" => api::movement::readiness, Need::Perm(ViewMovement), "A household's readiness: documents ready, ready at, deadline";
+    post "/api/v1/manifest/{unit}/readiness" => api::movement::set_readiness, Need::Perm(ManageMovement), "Set a household's (or a lone person's) readiness; audited";
     // ---- end of movement ----
 
     // ---- accountability (issue 7): passes, checkpoints, scans, head-counts ----

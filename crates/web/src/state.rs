@@ -98,6 +98,17 @@ impl AppState {
         (self.clock)()
     }
 
+    /// The post's "now" for what its pages call today: the scenario clock's time when the post
+    /// runs a scenario (the demo is set in August 2021), else the real clock. Sessions, audit
+    /// entries and passes keep the real clock ([`AppState::now`]).
+    pub async fn scenario_now(&self) -> Result<OffsetDateTime, crate::WebError> {
+        let now = self.now();
+        Ok(match self.store.scenario_clock().await? {
+            Some((at, set_at)) => scenario_time(&at, &set_at, now).unwrap_or(now),
+            None => now,
+        })
+    }
+
     /// The unlocked vault, or why personal data cannot be reached.
     pub fn vault(&self) -> Result<Arc<Vault>, crate::WebError> {
         let slot = self
@@ -286,5 +297,35 @@ impl ImportDesk {
 
     pub fn job(&self, id: &str) -> Option<Job> {
         self.jobs.lock().ok()?.get(id).cloned()
+    }
+}
+
+/// The scenario's time at real time `now`, for a clock set to `scenario_at` at real time
+/// `set_at` (both RFC 3339): it runs on as real time passes.
+pub fn scenario_time(
+    scenario_at: &str,
+    set_at: &str,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    use time::format_description::well_known::Rfc3339;
+    let at = OffsetDateTime::parse(scenario_at, &Rfc3339).ok()?;
+    let set = OffsetDateTime::parse(set_at, &Rfc3339).ok()?;
+    Some(at + (now - set))
+}
+
+#[cfg(test)]
+mod scenario_tests {
+    use super::scenario_time;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_scenario_clock_runs_on_from_where_it_was_set() {
+        let now = datetime!(2025-03-01 12:30 UTC);
+        let t = scenario_time("2021-08-15T10:00:00Z", "2025-03-01T12:00:00Z", now);
+        assert_eq!(t, Some(datetime!(2021-08-15 10:30 UTC)));
+        assert_eq!(
+            scenario_time("not a time", "2025-03-01T12:00:00Z", now),
+            None
+        );
     }
 }

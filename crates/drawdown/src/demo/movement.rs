@@ -6,6 +6,7 @@ use super::Ctx;
 use drawdown_domain::audit::AuditEvent;
 use drawdown_storage::movement::{DepartureRecord, MovementFacts};
 use drawdown_web::services::movement as mv;
+use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
 
 const ACTOR: &str = "console:demo";
@@ -197,6 +198,25 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
             ));
         }
     }
+    // The post's scenario clock: half an hour after the last departure that left, so "today"
+    // on the dashboard and the board is 15 August 2021 (it runs on from there).
+    let last_gone = first_day
+        .iter()
+        .take(2)
+        .filter_map(|d| time::OffsetDateTime::parse(&d.departs_at, &Rfc3339).ok())
+        .max()
+        .unwrap_or(start);
+    let scenario_at = mv::stored_time(last_gone + time::Duration::minutes(30));
+    let ev = AuditEvent::new(
+        ACTOR,
+        "scenario.clock",
+        "scenario_clock",
+        format!("scenario time {scenario_at}"),
+        "console",
+    );
+    ctx.store
+        .set_scenario_clock(Some(&scenario_at), ACTOR, &ev, ctx.now)
+        .await?;
     let ev = AuditEvent::new(
         ACTOR,
         "movement.travel_documents",

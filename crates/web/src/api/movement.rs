@@ -316,3 +316,50 @@ pub async fn pin_household(
     .await?;
     Ok(Json(json!({"household": unit, "pinned": b.pinned})))
 }
+
+pub fn readiness_json(f: &drawdown_storage::movement::MovementFacts) -> Value {
+    json!({"household": f.unit_id, "documents_ready": f.documents_ready, "ready_at": f.ready_at, "deadline": f.deadline})
+}
+
+/// A household's readiness (a person's id gives their household's).
+pub async fn readiness(State(state): State<AppState>, Path(unit): Path<String>) -> ApiResult {
+    let unit = mv::unit_id_of(&state.store, &unit).await?;
+    Ok(Json(readiness_json(
+        &mv::readiness(&state.store, &unit).await?,
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct ReadinessBody {
+    documents_ready: Option<bool>,
+    ready_at: Option<String>,
+    deadline: Option<String>,
+}
+
+/// Sets a household's readiness: a field left out keeps what was recorded; an empty time
+/// clears it.
+pub async fn set_readiness(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(unit): Path<String>,
+    Json(b): Json<ReadinessBody>,
+) -> ApiResult {
+    let input = mv::ReadinessInput {
+        documents_ready: b
+            .documents_ready
+            .map(|r| if r { "yes" } else { "no" }.to_string()),
+        ready_at: b.ready_at,
+        deadline: b.deadline,
+    };
+    let f = mv::set_readiness(
+        &state.store,
+        &unit,
+        &input,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(readiness_json(&f)))
+}

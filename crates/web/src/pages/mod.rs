@@ -150,6 +150,7 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "departure-updated" => "Departure updated.",
         "household-moved" => "Household moved.",
         "household-pinned" => "Pin changed.",
+        "readiness-saved" => "Readiness saved: the next plan uses it.",
         "template-saved" => "Template saved.",
         _ => return None,
     })

@@ -30,6 +30,11 @@ pub struct Totals {
     pub seats_taken: String,
     pub people: String,
     pub lap_infants: String,
+    /// The post's today (scenario time when it runs one): its day, departures, seats, people.
+    pub today: String,
+    pub today_departures: String,
+    pub today_seats: String,
+    pub today_people: String,
 }
 
 pub struct RunLine {
@@ -99,6 +104,17 @@ async fn board(
         t.2 += l.people;
         t.3 += l.lap_infants;
     }
+    let today = state.scenario_now().await?.date();
+    let day = today.to_string();
+    let (mut td, mut ts, mut tp) = (0i64, 0i64, 0i64);
+    for d in deps
+        .iter()
+        .filter(|d| d.status != "cancelled" && d.departs_at.starts_with(&day))
+    {
+        td += 1;
+        ts += d.seats;
+        tp += loads.get(&d.id).map(|l| l.people).unwrap_or(0);
+    }
     t.4 = deps.iter().filter(|d| d.is_open()).count() as i64;
     t.5 = deps.iter().filter(|d| d.status == "cancelled").count() as i64;
     let last_run = state.store.plan_runs(1).await?.into_iter().next().map(|r| {
@@ -111,7 +127,7 @@ async fn board(
             id: r.id,
         }
     });
-    let charts = mv::charts(&deps, &state.store.manifest_entries().await?);
+    let charts = mv::charts(&deps, &state.store.manifest_entries().await?, &day);
     let page = BoardPage {
         chrome: chrome(state, user, "/movement", "Movement", done).await?,
         errors,
@@ -123,6 +139,10 @@ async fn board(
             seats_taken: count(&t.1),
             people: count(&t.2),
             lap_infants: count(&t.3),
+            today: day_text(today),
+            today_departures: count(&td),
+            today_seats: count(&ts),
+            today_people: count(&tp),
         },
         last_run,
         rows: deps
@@ -771,6 +791,152 @@ pub async fn remove_unit(
     }
 }
 
+#[derive(Template)]
+#[template(path = "movement_household.html")]
+struct HouseholdPage {
+    chrome: Chrome,
+    unit: String,
+    head: String,
+    seats: u32,
+    people: u32,
+    lap_infants: u32,
+    priority: u8,
+    entry: Option<drawdown_storage::movement::ManifestEntry>,
+    documents_ready: bool,
+    ready_at: String,
+    deadline: String,
+    error: Option<String>,
+    can_manage: bool,
+}
+
+async fn household_view(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    id: &str,
+    error: Option<String>,
+    form: Option<&mv::ReadinessInput>,
+    done: Option<&str>,
+) -> PageResult {
+    let unit = match mv::unit_id_of(&state.store, id).await {
+        Ok(u) => u,
+        Err(WebError::BadRequest(_)) => return Err(WebError::NotFound),
+        Err(e) => return Err(e),
+    };
+    let vault = state.vault()?;
+    let u = mv::unit_of(&state.store, &vault, &unit, state.scenario_now().await?).await?;
+    let names = head_names(state, std::slice::from_ref(&u.head_person_id)).await?;
+    let facts = mv::readiness(&state.store, &unit).await?;
+    let entry = state.store.manifest_entry(&unit).await?;
+    let ev = AuditEvent::new(
+        user.actor(),
+        "movement.household_read",
+        format!("household:{unit}"),
+        format!("people={}", u.people),
+        source,
+    );
+    state.store.audit(&ev, state.now()).await?;
+    // A refused form comes back with what the person typed.
+    let (documents_ready, ready_at, deadline) = match form {
+        Some(f) => (
+            !matches!(
+                f.documents_ready.as_deref().map(str::trim),
+                Some("no" | "false" | "0")
+            ),
+            f.ready_at.clone().unwrap_or_default(),
+            f.deadline.clone().unwrap_or_default(),
+        ),
+        None => (
+            facts.documents_ready,
+            facts.ready_at.clone().unwrap_or_default(),
+            facts.deadline.clone().unwrap_or_default(),
+        ),
+    };
+    let page = HouseholdPage {
+        chrome: chrome(state, user, "/movement", &format!("Household {unit}"), done).await?,
+        head: names
+            .get(&u.head_person_id)
+            .cloned()
+            .unwrap_or_else(|| "—".into()),
+        seats: u.seats,
+        people: u.people,
+        lap_infants: u.lap_infants,
+        priority: u.priority,
+        unit,
+        entry,
+        documents_ready,
+        ready_at,
+        deadline,
+        can_manage: user.can(Permission::ManageMovement),
+        error: error.clone(),
+    };
+    render(&page, form_status(&error))
+}
+
+/// One household (or a person travelling alone): where it is manifested and its readiness.
+pub async fn household_page(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(unit): Path<String>,
+    Query(q): Query<Done>,
+) -> PageResult {
+    household_view(
+        &state,
+        &user,
+        &caller.source,
+        &unit,
+        None,
+        None,
+        q.done.as_deref(),
+    )
+    .await
+}
+
+pub async fn set_readiness(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(unit): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    // The form gives every field: an empty time clears it.
+    let get = |k: &str| Some(form.get(k).cloned().unwrap_or_default());
+    let input = mv::ReadinessInput {
+        documents_ready: get("documents_ready"),
+        ready_at: get("ready_at"),
+        deadline: get("deadline"),
+    };
+    match mv::set_readiness(
+        &state.store,
+        &unit,
+        &input,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(f) => see_other(&format!(
+            "/movement/manifest/{}?done=readiness-saved",
+            f.unit_id
+        )),
+        Err(WebError::BadRequest(m)) => {
+            household_view(
+                &state,
+                &user,
+                &caller.source,
+                &unit,
+                Some(m),
+                Some(&input),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// A manifest's export in one format, audited.
 pub async fn export_manifest(
     state: &AppState,
@@ -848,8 +1014,7 @@ pub async fn manifest_pdf(
 /// This area's card on the dashboard (a `<section class="card">`): departures today, seats,
 /// people manifested. Cheap: two aggregate reads.
 pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<String, WebError> {
-    let now = state.now();
-    let day = now.date();
+    let day = state.scenario_now().await?.date();
     let from = drawdown_storage::timestamp(day.midnight().assume_utc());
     let to = drawdown_storage::timestamp(day.next_day().unwrap_or(day).midnight().assume_utc());
     let today = state.store.departures_between(&from, &to).await?;
@@ -867,11 +1032,18 @@ pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<Str
         r#"<section class="card" aria-labelledby="c-departures">
     <h2 id="c-departures">Departures</h2>
     <p class="big">{}</p>
-    <p class="muted">today ({} seats) · {} seats taken, {} people manifested in all · <a href="/movement">board</a></p>
+    <p class="muted">today, {} ({} seats) · {} seats taken, {} people manifested in all · <a href="/movement">board</a></p>
   </section>"#,
         count(&today_live),
+        day_text(day),
         count(&today_seats),
         count(&seats),
         count(&people),
     ))
+}
+
+/// A day as the pages say it: "15 Aug 2021".
+fn day_text(day: time::Date) -> String {
+    let f = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+    day.format(&f).unwrap_or_else(|_| day.to_string())
 }

@@ -4,7 +4,9 @@
 use crate::WebError;
 use drawdown_domain::audit::AuditEvent;
 use drawdown_storage::Store;
-use drawdown_storage::movement::{DEPARTURE_STATUSES, DepartureRecord, MANIFEST_STATES};
+use drawdown_storage::movement::{
+    DEPARTURE_STATUSES, DepartureRecord, MANIFEST_STATES, MovementFacts,
+};
 use serde::Deserialize;
 use std::collections::HashSet;
 use time::OffsetDateTime;
@@ -379,9 +381,11 @@ impl RunSummary {
 }
 
 /// Seat use and people manifested per day and tier, as stacked bar charts.
+/// `today` (YYYY-MM-DD, the post's scenario day) is marked on the day axis.
 pub fn charts(
     deps: &[DepartureRecord],
     entries: &[drawdown_storage::movement::ManifestEntry],
+    today: &str,
 ) -> String {
     use crate::charts::{BarSeries, StackedBarChart, stacked};
     use std::collections::BTreeMap;
@@ -407,7 +411,16 @@ pub fn charts(
         v.1 += e.seats as f64;
         v.2[(e.priority.clamp(1, 5) - 1) as usize] += e.people as f64;
     }
-    let categories: Vec<String> = days.keys().map(|d| d.to_string()).collect();
+    let categories: Vec<String> = days
+        .keys()
+        .map(|d| {
+            if *d == today {
+                format!("{d} (today)")
+            } else {
+                d.to_string()
+            }
+        })
+        .collect();
     let seat_series = [
         BarSeries {
             label: "Seats taken".into(),
@@ -566,8 +579,9 @@ impl Default for PlanRequest {
     }
 }
 
-/// Reason a unit is left before the planner sees it.
+/// Reasons a unit is left before the planner sees it.
 pub const LEFT_DOCUMENTS: &str = "documents not ready";
+pub const LEFT_TOO_BIG: &str = "bigger than any open departure";
 
 fn minutes_from(start: OffsetDateTime, at: &str) -> Option<i64> {
     OffsetDateTime::parse(at, &Rfc3339)
@@ -633,6 +647,8 @@ pub async fn plan_registry(
         .map(|f| (f.unit_id.clone(), f))
         .collect();
     let units = units_from_registry(store, vault, start).await?;
+    let max_open_seats = open.iter().map(|d| d.seats).max().unwrap_or(0);
+    let mut pre_left = 0i64;
 
     let mut households = Vec::new();
     let mut planned_units: Vec<&Unit> = Vec::new();
@@ -660,16 +676,37 @@ pub async fn plan_registry(
             .filter(|e| e.pinned)
             .and_then(|e| open_index.get(e.departure_id.as_str()).copied());
         let f = facts.get(&u.id);
-        if f.is_some_and(|f| !f.documents_ready) && pinned.is_none() {
-            *left_by_reason.entry(LEFT_DOCUMENTS.into()).or_default() += 1;
+        // Left before the planner sees them: documents not ready, or a household no open
+        // departure can seat whole (a registry fact, not bad input: the rest is still planned).
+        let left = if pinned.is_some() {
+            None
+        } else if f.is_some_and(|f| !f.documents_ready) {
+            Some((LEFT_DOCUMENTS, LEFT_DOCUMENTS.to_string()))
+        } else if i64::from(u.seats) > max_open_seats {
+            Some((
+                LEFT_TOO_BIG,
+                format!(
+                    "{LEFT_TOO_BIG}: needs {} seats, the largest has {max_open_seats}",
+                    u.seats
+                ),
+            ))
+        } else {
+            None
+        };
+        if let Some((key, reason)) = left {
+            *left_by_reason.entry(key.into()).or_default() += 1;
             summary.left_by_tier[usize::from(u.priority - 1)] += u64::from(u.people);
             summary.left_units += 1;
+            if entry.is_some() {
+                summary.changed += 1;
+            }
+            pre_left += 1;
             outcomes.push(PlanOutcome {
                 unit_id: u.id.clone(),
                 outcome: if entry.is_some() { "removed" } else { "left" }.into(),
                 departure_id: None,
                 previous_departure_id: entry.map(|e| e.departure_id.clone()),
-                reason: LEFT_DOCUMENTS.into(),
+                reason,
                 people: i64::from(u.people),
                 priority: i64::from(u.priority),
             });
@@ -827,13 +864,7 @@ pub async fn plan_registry(
     let mut reasons: Vec<(String, u64)> = left_by_reason.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     summary.left_by_reason = reasons;
-    let docs_left: u64 = summary
-        .left_by_reason
-        .iter()
-        .filter(|(r, _)| r == LEFT_DOCUMENTS)
-        .map(|(_, n)| *n)
-        .sum();
-    let units_total = planned_units.len() as i64 + docs_left as i64;
+    let units_total = planned_units.len() as i64 + pre_left;
     let run = PlanRunRecord {
         id: run_id.clone(),
         created_by: actor.to_string(),
@@ -1001,12 +1032,7 @@ pub async fn move_by_hand(
     if taken > dep.seats {
         warnings.push(format!("seats exceeded: {taken} of {}", dep.seats));
     }
-    if let Some(f) = store
-        .movement_facts()
-        .await?
-        .into_iter()
-        .find(|f| f.unit_id == u.id)
-    {
+    if let Some(f) = store.movement_fact(&u.id).await? {
         if !f.documents_ready {
             warnings.push("documents not ready".to_string());
         }
@@ -1126,6 +1152,138 @@ pub async fn remove(
     );
     store.unplace_unit(unit_id, &ev, now).await?;
     Ok(())
+}
+
+// ------------------------------------------------------------------ readiness facts
+
+/// A household's readiness as a person gives it (form, JSON, command line); text until checked.
+/// A field left out keeps what was recorded; an empty one clears it (ready now, no deadline).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReadinessInput {
+    /// yes / no (also true/false, 1/0, ready / not ready); empty: yes.
+    pub documents_ready: Option<String>,
+    /// A time (2021-08-24T14:00:00Z or 2021-08-24 14:00, UTC).
+    pub ready_at: Option<String>,
+    /// A time after `ready_at`.
+    pub deadline: Option<String>,
+}
+
+impl ReadinessInput {
+    /// `before` with this input's fields over it; the error names the field and the value.
+    pub fn check(&self, before: &MovementFacts) -> Result<MovementFacts, String> {
+        let documents_ready = match self
+            .documents_ready
+            .as_deref()
+            .map(|v| v.trim().to_lowercase())
+        {
+            None => before.documents_ready,
+            Some(v) => match v.as_str() {
+                "" | "yes" | "true" | "1" | "ready" => true,
+                "no" | "false" | "0" | "not ready" => false,
+                v => return Err(format!("documents_ready '{v}': yes or no")),
+            },
+        };
+        let time = |name: &str,
+                    given: &Option<String>,
+                    was: &Option<String>|
+         -> Result<Option<OffsetDateTime>, String> {
+            match given.as_deref().map(str::trim) {
+                None => Ok(was.as_deref().and_then(parse_time)),
+                Some("") => Ok(None),
+                Some(v) => parse_time(v).map(Some).ok_or_else(|| {
+                    format!("{name} '{v}': write a time as 2021-08-24T14:00:00Z or 2021-08-24 14:00 (UTC)")
+                }),
+            }
+        };
+        let ready_at = time("ready_at", &self.ready_at, &before.ready_at)?;
+        let deadline = time("deadline", &self.deadline, &before.deadline)?;
+        if let (Some(r), Some(d)) = (ready_at, deadline)
+            && d <= r
+        {
+            return Err(format!(
+                "deadline {}: it must be after the readiness time {}",
+                stored_time(d),
+                stored_time(r)
+            ));
+        }
+        Ok(MovementFacts {
+            unit_id: before.unit_id.clone(),
+            documents_ready,
+            ready_at: ready_at.map(stored_time),
+            deadline: deadline.map(stored_time),
+        })
+    }
+}
+
+/// The unit a household or person id travels as: the household's id, or the person's own
+/// when they travel alone (a member's id names their household).
+pub async fn unit_id_of(store: &Store, id: &str) -> Result<String, WebError> {
+    let id = id.trim();
+    if !store.household_members(id).await?.is_empty() {
+        return Ok(id.to_string());
+    }
+    match store.person(id).await? {
+        Some(p) => Ok(p.household_id.unwrap_or(p.id)),
+        None => Err(WebError::BadRequest(format!(
+            "no household or person {id} in the registry"
+        ))),
+    }
+}
+
+/// A unit's readiness facts (none recorded: documents ready, ready now, no deadline).
+pub async fn readiness(store: &Store, unit_id: &str) -> Result<MovementFacts, WebError> {
+    Ok(store
+        .movement_fact(unit_id)
+        .await?
+        .unwrap_or_else(|| MovementFacts {
+            unit_id: unit_id.to_string(),
+            documents_ready: true,
+            ready_at: None,
+            deadline: None,
+        }))
+}
+
+/// Words for a unit's readiness, as the audit log and the pages say it.
+pub fn readiness_text(f: &MovementFacts) -> String {
+    format!(
+        "documents {}; ready {}; deadline {}",
+        if f.documents_ready {
+            "ready"
+        } else {
+            "not ready"
+        },
+        f.ready_at
+            .as_deref()
+            .map(|t| format!("at {t}"))
+            .unwrap_or_else(|| "now".into()),
+        f.deadline.as_deref().unwrap_or("none"),
+    )
+}
+
+/// Records a household's (or a lone person's) readiness: documents, ready at, deadline. The
+/// next plan uses it; a manifest it is on already is not changed (the plan page will say).
+pub async fn set_readiness(
+    store: &Store,
+    id: &str,
+    input: &ReadinessInput,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<MovementFacts, WebError> {
+    let unit = unit_id_of(store, id).await?;
+    let before = readiness(store, &unit).await?;
+    let facts = input.check(&before).map_err(WebError::BadRequest)?;
+    let ev = AuditEvent::new(
+        actor,
+        "movement.readiness",
+        format!("household:{unit}"),
+        readiness_text(&facts),
+        source,
+    );
+    store
+        .set_movement_facts(std::slice::from_ref(&facts), actor, &ev, now)
+        .await?;
+    Ok(facts)
 }
 
 // ------------------------------------------------------------------ exports
