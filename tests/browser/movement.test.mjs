@@ -71,8 +71,12 @@ describe('movement', () => {
     const { context, page, errors } = await newPageAt(browser, demo.url);
     await login(page, 'movement');
     await page.goto('/movement');
+    // The gate's rate and the holding area, as the officer knows them today.
+    await page.fill('#plan-form input[name="gate_per_hour"]', '25');
+    await page.fill('#plan-form input[name="holding"]', '150');
     await submitAndWait(page, '#plan-now');
     assert.match(pathOf(page), /^\/movement\/plans\/[0-9a-f-]+$/);
+    assert.match(await page.locator('.lead').innerText(), /gate 25 people\/hour, holding 150 people/);
     assert.ok(Number((await page.locator('#moved-people').innerText()).replace(/[^0-9]/g, '')) > 0);
     const bound = await page.locator('section.card', { hasText: 'Objective and bound' }).innerText();
     assert.match(bound, /objective \d+ · bound \d+/);

@@ -1352,3 +1352,136 @@ async fn plans_and_manifests_on_postgresql() {
     .execute(&mut admin_db)
     .await;
 }
+
+#[tokio::test]
+async fn the_plan_form_takes_the_gate_and_the_holding_area_and_names_a_bad_one() {
+    let s = Server::demo_small().await;
+    let mv = s.login("movement").await;
+    let board = s.get("/movement", Auth::Session(&mv)).await.text();
+    // The form starts from the demo plan's gate (30 an hour at this scale) and holding area.
+    assert!(
+        board.contains("name=\"gate_per_hour\" value=\"30\"")
+            && board.contains("name=\"holding\" value=\"200\""),
+        "{}",
+        truncate(&board, 4000)
+    );
+    let r = s
+        .submit(
+            "/movement/plan",
+            &mv,
+            &[("gate_per_hour", "lots"), ("holding", "150")],
+        )
+        .await;
+    r.expect(400, "a gate that is not a number");
+    assert!(
+        r.text()
+            .contains("gate &#39;lots&#39;: a whole number of people an hour")
+    );
+    let r = s
+        .submit(
+            "/movement/plan",
+            &mv,
+            &[("gate_per_hour", "0"), ("holding", "150")],
+        )
+        .await;
+    r.expect(400, "a closed gate");
+    assert!(r.text().contains("at least 1 person"));
+    let r = s
+        .submit(
+            "/movement/plan",
+            &mv,
+            &[
+                ("gate_per_hour", "25"),
+                ("holding", "150"),
+                ("flight_cost", "0.5"),
+            ],
+        )
+        .await;
+    r.expect(303, "plan");
+    let id = r
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let run = s
+        .get(&format!("/api/v1/plans/{id}"), Auth::Session(&mv))
+        .await
+        .json();
+    assert_eq!(
+        (
+            run["gate_per_hour"].clone(),
+            run["holding"].clone(),
+            run["flight_cost"].clone()
+        ),
+        (json!(25), json!(150), json!(0.5))
+    );
+}
+
+/// A name that a spreadsheet would run as a formula stays text in the CSV and the XLSX.
+#[tokio::test]
+async fn a_formula_in_a_name_stays_inert_in_the_csv_and_the_xlsx() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    let mv = s.login("movement").await;
+    let evil = s
+        .add_person(
+            &reg,
+            "Injecta",
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            &[("birth_date", "1980-02-03")],
+        )
+        .await;
+    let (dep, _) = open_departure_with_a_household(&s, &mv).await;
+    s.post_json(
+        &format!("/api/v1/manifest/{evil}/move"),
+        Auth::Session(&mv),
+        &json!({"departure": dep}),
+        true,
+    )
+    .await
+    .expect(200, "on the manifest by hand");
+    let csv = s
+        .get(
+            &format!("/movement/departures/{dep}/manifest.csv"),
+            Auth::Session(&mv),
+        )
+        .await
+        .text();
+    let line = csv
+        .lines()
+        .find(|l| l.contains("Injecta"))
+        .expect("the person's row");
+    assert!(line.contains("\"'=HYPERLINK("), "{line}");
+    let xlsx = s
+        .get(
+            &format!("/movement/departures/{dep}/manifest.xlsx"),
+            Auth::Session(&mv),
+        )
+        .await;
+    xlsx.expect(200, "xlsx");
+    let parsed = drawdown_import::read_table(
+        &xlsx.bytes,
+        drawdown_import::Format::Xlsx,
+        &drawdown_import::Limits::default(),
+    )
+    .expect("the workbook reads");
+    let family = parsed
+        .table
+        .headers
+        .iter()
+        .position(|h| h == "family_name")
+        .unwrap();
+    let row = parsed
+        .table
+        .rows
+        .iter()
+        .find(|r| r.cells.iter().any(|c| c == "Injecta"))
+        .expect("the person's row");
+    assert!(
+        row.cells[family].starts_with("'=HYPERLINK("),
+        "{:?}",
+        row.cells
+    );
+}

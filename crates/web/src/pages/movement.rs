@@ -117,7 +117,15 @@ async fn board(
     }
     t.4 = deps.iter().filter(|d| d.is_open()).count() as i64;
     t.5 = deps.iter().filter(|d| d.status == "cancelled").count() as i64;
-    let last_run = state.store.plan_runs(1).await?.into_iter().next().map(|r| {
+    let last = state.store.plan_runs(1).await?.into_iter().next();
+    // The plan form starts from the last run's gate and holding area.
+    let (gate_per_hour, holding) = last
+        .as_ref()
+        .map(|r| mv::RunSummary::parse(&r.summary))
+        .filter(|s| s.gate_per_hour > 0 && s.holding > 0)
+        .map(|s| (s.gate_per_hour, s.holding))
+        .unwrap_or((mv::DEFAULT_GATE_PER_HOUR, mv::DEFAULT_HOLDING));
+    let last_run = last.map(|r| {
         let left = mv::RunSummary::parse(&r.summary).left_units;
         RunLine {
             at: when(&r.created_at),
@@ -151,8 +159,8 @@ async fn board(
             .collect(),
         statuses: &DEPARTURE_STATUSES,
         can_manage: user.can(Permission::ManageMovement),
-        gate_per_hour: mv::DEFAULT_GATE_PER_HOUR,
-        holding: mv::DEFAULT_HOLDING,
+        gate_per_hour,
+        holding,
         charts,
     };
     render(
@@ -328,20 +336,27 @@ pub async fn plan_now(
 ) -> PageResult {
     let mut req = mv::PlanRequest::default();
     let num = |k: &str| form.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let mut errors = Vec::new();
     if let Some(g) = num("gate_per_hour") {
-        req.gate_per_hour = g.parse().map_err(|_| {
-            WebError::BadRequest(format!("gate_per_hour '{g}': a whole number of people"))
-        })?;
+        match g.parse() {
+            Ok(g) => req.gate_per_hour = g,
+            Err(_) => errors.push(format!("gate '{g}': a whole number of people an hour")),
+        }
     }
     if let Some(h) = num("holding") {
-        req.holding = h.parse().map_err(|_| {
-            WebError::BadRequest(format!("holding '{h}': a whole number of people"))
-        })?;
+        match h.parse() {
+            Ok(h) => req.holding = h,
+            Err(_) => errors.push(format!("holding area '{h}': a whole number of people")),
+        }
     }
     if let Some(c) = num("flight_cost") {
-        req.flight_cost = c
-            .parse()
-            .map_err(|_| WebError::BadRequest(format!("flight_cost '{c}': a number")))?;
+        match c.parse() {
+            Ok(c) => req.flight_cost = c,
+            Err(_) => errors.push(format!("flight cost '{c}': a number, 0 or more")),
+        }
+    }
+    if !errors.is_empty() {
+        return board(&state, &user, errors, None).await;
     }
     let vault = state.vault()?;
     match mv::plan_registry(
