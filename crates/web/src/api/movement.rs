@@ -323,7 +323,10 @@ pub fn readiness_json(f: &drawdown_storage::movement::MovementFacts) -> Value {
 
 /// A household's readiness (a person's id gives their household's).
 pub async fn readiness(State(state): State<AppState>, Path(unit): Path<String>) -> ApiResult {
-    let unit = mv::unit_id_of(&state.store, &unit).await?;
+    let unit = match mv::unit_id_of(&state.store, &unit).await {
+        Err(WebError::BadRequest(_)) => return Err(WebError::NotFound.into()),
+        other => other?,
+    };
     Ok(Json(readiness_json(
         &mv::readiness(&state.store, &unit).await?,
     )))
