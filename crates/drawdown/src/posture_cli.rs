@@ -8,7 +8,9 @@ use clap::{Args, Subcommand};
 use drawdown_posture::log::RawEvent;
 use drawdown_posture::measures::{Measure, Situation, value_text};
 use drawdown_web::WebError;
-use drawdown_web::services::posture::{self as svc, DecisionInput, TripwireInput};
+use drawdown_web::services::posture::{
+    self as svc, DecisionInput, LevelInput, TaskInput, TripwireInput,
+};
 use std::path::PathBuf;
 use time::OffsetDateTime;
 
@@ -118,10 +120,20 @@ pub enum PostureCommand {
         #[arg(long, default_value = "")]
         decided_at: String,
     },
-    /// Tripwires: list them, add one, or check a condition without a database.
+    /// Tripwires: list them, add one, retire one, or check a condition without a database.
     Tripwires {
         #[command(subcommand)]
         command: TripwireCommand,
+    },
+    /// Posture levels and their checklists: list, add a level, rename one, change its tasks.
+    Levels {
+        #[command(subcommand)]
+        command: LevelCommand,
+    },
+    /// The checklist tasks declarations opened: list them, tick one off.
+    Tasks {
+        #[command(subcommand)]
+        command: TaskCommand,
     },
     /// Load another country's gazetteer from CSV: name,province,kind,latitude,longitude
     /// (kind: capital, provincial_capital, airport, road, crossing, place; one capital).
@@ -168,6 +180,12 @@ pub enum TripwireCommand {
         #[arg(long, default_value = "")]
         actions: String,
     },
+    /// Retire a tripwire (by name or id): no longer evaluated, kept on the record.
+    Retire {
+        #[command(flatten)]
+        db: Db,
+        tripwire: String,
+    },
     /// Check a condition: parse it and say what it means, or where it is wrong.
     ///
     /// Measures: capitals_fallen, capitals_fallen_pct, nearest_hostile_km, roads_open,
@@ -177,6 +195,93 @@ pub enum TripwireCommand {
     /// and parentheses. Examples: 'capitals_fallen_pct >= 50',
     /// 'nearest_hostile_km <= 50 and airport_status != "open"', 'event commercial_flights_suspended'.
     Check { condition: String },
+}
+
+#[derive(Subcommand)]
+pub enum LevelCommand {
+    /// Every level, lowest first, with its checklist (task ids for task-edit and task-remove).
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Add a level just above another (default: above the highest).
+    ///
+    /// Example: drawdown posture levels add --name "reduced staffing" --after heightened
+    Add {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The level it goes above.
+        #[arg(long, default_value = "")]
+        after: String,
+    },
+    /// Rename a level or change its description (what is not given stays).
+    Edit {
+        #[command(flatten)]
+        db: Db,
+        /// The level (name or id).
+        level: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add a task to a level's checklist.
+    ///
+    /// Example: drawdown posture levels task-add "ordered departure" --task "Notify citizens to
+    /// leave" --owner-role committee --due-hours 24
+    TaskAdd {
+        #[command(flatten)]
+        db: Db,
+        level: String,
+        #[arg(long)]
+        task: String,
+        /// administrator, committee, registrar, movement, checkpoint, destruction, viewer, wipe.
+        #[arg(long)]
+        owner_role: String,
+        /// Due this many hours after the declaration.
+        #[arg(long)]
+        due_hours: String,
+    },
+    /// Change a task of a level's checklist (what is not given stays).
+    TaskEdit {
+        #[command(flatten)]
+        db: Db,
+        level: String,
+        /// The task's id (see `levels list`).
+        task_id: String,
+        #[arg(long)]
+        task: Option<String>,
+        #[arg(long)]
+        owner_role: Option<String>,
+        #[arg(long)]
+        due_hours: Option<String>,
+    },
+    /// Remove a task from a level's checklist (tasks already opened stay).
+    TaskRemove {
+        #[command(flatten)]
+        db: Db,
+        level: String,
+        task_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TaskCommand {
+    /// Every checklist task opened by a declaration, open ones first.
+    List {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Tick a task off (by its id), as done now.
+    Done {
+        #[command(flatten)]
+        db: Db,
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -355,6 +460,14 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     println!("Tripwire added and evaluated.");
                     print_open(&store, now).await
                 }
+                TripwireCommand::Retire { db, tripwire } => {
+                    let store = server::open(&db.db).await?;
+                    svc::retire_tripwire(&store, &tripwire, &actor, "console", now)
+                        .await
+                        .map_err(web)?;
+                    println!("Retired \"{tripwire}\": no longer evaluated, kept on the record.");
+                    Ok(())
+                }
                 TripwireCommand::Check { condition } => {
                     match drawdown_posture::tripwire::parse(&condition) {
                         Ok(c) => {
@@ -370,6 +483,33 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                             bail!("the condition does not parse: {e}")
                         }
                     }
+                }
+            },
+            PostureCommand::Levels { command } => levels(command, &actor, now).await,
+            PostureCommand::Tasks { command } => match command {
+                TaskCommand::List { db } => {
+                    let store = server::open(&db.db).await?;
+                    let p = svc::load(&store, now).await.map_err(web)?;
+                    let now_s = drawdown_storage::timestamp(now);
+                    let mut tasks: Vec<_> = p.tasks.iter().collect();
+                    tasks.sort_by_key(|t| t.done_at.is_some());
+                    for t in tasks {
+                        let state = match (&t.done_at, &t.done_by) {
+                            (Some(at), Some(by)) => format!("done {at} by {by}"),
+                            _ if t.due_at < now_s => format!("OVERDUE since {}", t.due_at),
+                            _ => format!("due {}", t.due_at),
+                        };
+                        println!("{}  [{}] {} — {}", t.id, t.owner_role, t.task, state);
+                    }
+                    Ok(())
+                }
+                TaskCommand::Done { db, id } => {
+                    let store = server::open(&db.db).await?;
+                    svc::tick_task(&store, &id, None, None, &actor, "console", now)
+                        .await
+                        .map_err(web)?;
+                    println!("Ticked off.");
+                    Ok(())
                 }
             },
             PostureCommand::Gazetteer { db, file, country } => {
@@ -401,6 +541,133 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                 Ok(())
             }
         },
+    }
+}
+
+async fn levels(command: LevelCommand, actor: &str, now: OffsetDateTime) -> anyhow::Result<()> {
+    match command {
+        LevelCommand::List { db } => {
+            let store = server::open(&db.db).await?;
+            let p = svc::load(&store, now).await.map_err(web)?;
+            for l in &p.levels {
+                println!("{}. {} — {}  ({})", l.rank, l.name, l.description, l.id);
+                for t in &l.tasks {
+                    println!(
+                        "     {}  [{}] {} — within {} h",
+                        t.id, t.owner_role, t.task, t.due_hours
+                    );
+                }
+            }
+            Ok(())
+        }
+        LevelCommand::Add {
+            db,
+            name,
+            description,
+            after,
+        } => {
+            let store = server::open(&db.db).await?;
+            let input = LevelInput {
+                name,
+                description,
+                after,
+            };
+            svc::add_level(&store, &input, actor, "console", now)
+                .await
+                .map_err(web)?;
+            let p = svc::load(&store, now).await.map_err(web)?;
+            println!("Added. The levels, lowest first: {}.", p.level_names());
+            Ok(())
+        }
+        LevelCommand::Edit {
+            db,
+            level,
+            name,
+            description,
+        } => {
+            let store = server::open(&db.db).await?;
+            let p = svc::load(&store, now).await.map_err(web)?;
+            let old = p
+                .level(&level)
+                .or_else(|| p.level_named(&level))
+                .with_context(|| {
+                    format!(
+                        "'{level}' is not a posture level; the levels are: {}",
+                        p.level_names()
+                    )
+                })?;
+            let input = LevelInput {
+                name: name.unwrap_or_else(|| old.name.clone()),
+                description: description.unwrap_or_else(|| old.description.clone()),
+                after: String::new(),
+            };
+            svc::edit_level(&store, &old.id, &input, actor, "console", now)
+                .await
+                .map_err(web)?;
+            println!("Saved: {}.", input.name);
+            Ok(())
+        }
+        LevelCommand::TaskAdd {
+            db,
+            level,
+            task,
+            owner_role,
+            due_hours,
+        } => {
+            let store = server::open(&db.db).await?;
+            let input = TaskInput {
+                task,
+                owner_role,
+                due_hours,
+            };
+            let id = svc::add_task_template(&store, &level, &input, actor, "console", now)
+                .await
+                .map_err(|e| match e {
+                    WebError::NotFound => anyhow::anyhow!("'{level}' is not a posture level"),
+                    e => web(e),
+                })?;
+            println!("Task {id} added to the checklist of {level}.");
+            Ok(())
+        }
+        LevelCommand::TaskEdit {
+            db,
+            level,
+            task_id,
+            task,
+            owner_role,
+            due_hours,
+        } => {
+            let store = server::open(&db.db).await?;
+            let p = svc::load(&store, now).await.map_err(web)?;
+            let old = p
+                .level(&level)
+                .or_else(|| p.level_named(&level))
+                .and_then(|l| l.tasks.iter().find(|t| t.id == task_id))
+                .with_context(|| format!("no task {task_id} in the checklist of '{level}'"))?;
+            let input = TaskInput {
+                task: task.unwrap_or_else(|| old.task.clone()),
+                owner_role: owner_role.unwrap_or_else(|| old.owner_role.clone()),
+                due_hours: due_hours.unwrap_or_else(|| old.due_hours.to_string()),
+            };
+            svc::edit_task_template(&store, &level, &task_id, &input, actor, "console", now)
+                .await
+                .map_err(web)?;
+            println!("Task saved (tasks already open keep theirs).");
+            Ok(())
+        }
+        LevelCommand::TaskRemove { db, level, task_id } => {
+            let store = server::open(&db.db).await?;
+            svc::remove_task_template(&store, &level, &task_id, actor, "console", now)
+                .await
+                .map_err(|e| match e {
+                    WebError::NotFound => {
+                        anyhow::anyhow!("no task {task_id} in the checklist of '{level}'")
+                    }
+                    e => web(e),
+                })?;
+            println!("Task removed (tasks already open stay).");
+            Ok(())
+        }
     }
 }
 

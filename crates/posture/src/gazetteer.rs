@@ -79,16 +79,50 @@ impl fmt::Display for GazetteerError {
 
 impl std::error::Error for GazetteerError {}
 
+/// A province's boundary for the map: one ring of (longitude, latitude).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    pub province: String,
+    pub ring: Vec<(f64, f64)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Gazetteer {
     pub country: String,
     pub places: Vec<Place>,
     /// A simplified outline of the country for the map: (longitude, latitude).
     pub outline: Vec<(f64, f64)>,
+    /// The provinces' real boundaries when known (Afghanistan's are embedded); without them
+    /// the map draws approximate areas (see [`crate::map::province_areas`]).
+    #[serde(default)]
+    pub areas: Vec<Area>,
 }
 
 const AFGHANISTAN_CSV: &str = include_str!("../data/afghanistan.csv");
 const AFGHANISTAN_OUTLINE: &str = include_str!("../data/afghanistan_outline.txt");
+const AFGHANISTAN_PROVINCES: &str = include_str!("../data/afghanistan_provinces.txt");
+
+/// "lon lat" → (lon, lat); None for anything else.
+fn point(line: &str) -> Option<(f64, f64)> {
+    let mut it = line.split_whitespace().map(str::parse::<f64>);
+    Some((it.next()?.ok()?, it.next()?.ok()?))
+}
+
+/// Reads "province NAME" lines each followed by its boundary's points.
+fn read_areas(text: &str) -> Vec<Area> {
+    let mut areas: Vec<Area> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if let Some(name) = line.strip_prefix("province ") {
+            areas.push(Area {
+                province: name.trim().to_string(),
+                ring: Vec::new(),
+            });
+        } else if let (Some(a), Some(p)) = (areas.last_mut(), point(line)) {
+            a.ring.push(p);
+        }
+    }
+    areas
+}
 
 /// Folds a place name for comparison: "Pul-e-Alam", "pul e alam" and "PUL E ALAM" are one.
 pub fn fold(name: &str) -> String {
@@ -116,15 +150,14 @@ impl Gazetteer {
             country: "Afghanistan".into(),
             places: vec![],
             outline: vec![],
+            areas: vec![],
         });
         g.outline = AFGHANISTAN_OUTLINE
             .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let mut it = l.split_whitespace().map(str::parse::<f64>);
-                Some((it.next()?.ok()?, it.next()?.ok()?))
-            })
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(point)
             .collect();
+        g.areas = read_areas(AFGHANISTAN_PROVINCES);
         g
     }
 
@@ -230,6 +263,7 @@ impl Gazetteer {
             country: country.to_string(),
             places,
             outline: vec![],
+            areas: vec![],
         })
     }
 
@@ -286,6 +320,21 @@ mod tests {
         assert_eq!(g.of_kind(PlaceKind::Airport).count(), 1);
         let g = Gazetteer::afghanistan();
         assert!(g.outline.len() > 100, "the outline is embedded");
+        // Each province has its boundary, named as the gazetteer names it, around its capital.
+        assert_eq!(g.areas.len(), 34);
+        for c in g.provincial_capitals() {
+            let a = g
+                .areas
+                .iter()
+                .find(|a| a.province == c.province)
+                .unwrap_or_else(|| panic!("no boundary for {}", c.province));
+            assert!(
+                crate::map::contains(&a.ring, (c.longitude, c.latitude)),
+                "{} lies outside {}",
+                c.name,
+                c.province
+            );
+        }
         // Every place lies inside the country's bounding box.
         for p in &g.places {
             assert!((29.3..38.5).contains(&p.latitude), "{}", p.name);

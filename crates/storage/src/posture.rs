@@ -44,6 +44,9 @@ pub struct TripwireRow {
     pub crossed_at: Option<String>,
     /// JSON list of facts at the crossing.
     pub facts: String,
+    /// When and by whom it was retired (no longer evaluated; kept for the record).
+    pub retired_at: Option<String>,
+    pub retired_by: Option<String>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -124,6 +127,8 @@ fn tripwire_of(r: &AnyRow) -> Result<TripwireRow> {
         actions: r.try_get("actions")?,
         crossed_at: r.try_get("crossed_at")?,
         facts: r.try_get("facts")?,
+        retired_at: r.try_get("retired_at")?,
+        retired_by: r.try_get("retired_by")?,
     })
 }
 
@@ -255,6 +260,7 @@ impl Store {
             country,
             places,
             outline: vec![],
+            areas: vec![],
         }))
     }
 
@@ -350,6 +356,114 @@ impl Store {
         Ok(())
     }
 
+    /// Inserts a level at `level.rank`: the levels at that rank and above move up one.
+    pub async fn insert_posture_level(
+        &self,
+        level: &LevelRow,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        // Through negative ranks: a unique rank is checked row by row.
+        for sql in [
+            "UPDATE posture_levels SET rank = -rank - 1 WHERE rank >= $1",
+            "UPDATE posture_levels SET rank = -rank WHERE rank < 0",
+        ] {
+            sqlx::query(sql).bind(level.rank).execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO posture_levels (id, rank, name, description) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&level.id)
+        .bind(level.rank)
+        .bind(&level.name)
+        .bind(&level.description)
+        .execute(&mut *tx)
+        .await?;
+        for (i, t) in level.tasks.iter().enumerate() {
+            insert_template(&mut tx, &level.id, i as i64, t).await?;
+        }
+        append(&mut tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Renames a level or changes its description.
+    pub async fn update_posture_level(
+        &self,
+        id: &str,
+        name: &str,
+        description: &str,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("UPDATE posture_levels SET name = $1, description = $2 WHERE id = $3")
+                .bind(name)
+                .bind(description)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound(format!("posture level {id}")));
+        }
+        append(&mut tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes a task of a level's checklist (tasks already opened by a declaration keep what
+    /// they were given).
+    pub async fn update_posture_task_template(
+        &self,
+        level_id: &str,
+        t: &TaskTemplateRow,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE posture_task_templates SET task = $1, owner_role = $2, due_hours = $3 WHERE id = $4 AND level_id = $5",
+        )
+        .bind(&t.task)
+        .bind(&t.owner_role)
+        .bind(t.due_hours)
+        .bind(&t.id)
+        .bind(level_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound(format!("checklist task {}", t.id)));
+        }
+        append(&mut tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a task from a level's checklist.
+    pub async fn remove_posture_task_template(
+        &self,
+        level_id: &str,
+        id: &str,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done =
+            sqlx::query("DELETE FROM posture_task_templates WHERE id = $1 AND level_id = $2")
+                .bind(id)
+                .bind(level_id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound(format!("checklist task {id}")));
+        }
+        append(&mut tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Adds a task to a level's checklist, after the others.
     pub async fn add_posture_task_template(
         &self,
@@ -373,7 +487,7 @@ impl Store {
 
     pub async fn posture_tripwires(&self) -> Result<Vec<TripwireRow>> {
         let rows = sqlx::query(
-            "SELECT id, name, condition, level_id, actions, crossed_at, facts FROM posture_tripwires ORDER BY position, id",
+            "SELECT id, name, condition, level_id, actions, crossed_at, facts, retired_at, retired_by FROM posture_tripwires ORDER BY position, id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -421,6 +535,43 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        append(&mut tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Retires a tripwire: it stays on record but is no longer evaluated; a decision item it
+    /// left open is closed without a decision. A retired one cannot be retired again.
+    pub async fn retire_posture_tripwire(
+        &self,
+        id: &str,
+        by: &str,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let at = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE posture_tripwires SET retired_at = $1, retired_by = $2, crossed_at = NULL, facts = '[]', updated_at = $1 \
+             WHERE id = $3 AND retired_at IS NULL",
+        )
+        .bind(&at)
+        .bind(by)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::Conflict(
+                "that tripwire is already retired".into(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE posture_items SET closed_at = $1 WHERE tripwire_id = $2 AND closed_at IS NULL",
+        )
+        .bind(&at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         append(&mut tx, audit, now).await?;
         tx.commit().await?;
         Ok(())

@@ -18,6 +18,9 @@ pub enum WebError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// Refused for this user in particular (a task another role owns): 403 with the reason.
+    #[error("not permitted: {0}")]
+    NotPermitted(String),
     #[error("too many failed attempts: try again in {0} seconds")]
     TooManyAttempts(u64),
     #[error(
@@ -42,7 +45,7 @@ impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::NotLoggedIn { .. } => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            WebError::Forbidden { .. } | WebError::NotPermitted(_) => StatusCode::FORBIDDEN,
             WebError::BadCsrf | WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,

@@ -101,9 +101,15 @@ routes! {
     get "/posture/tripwires" => pages::tripwires, Need::Perm(ViewPosture), "Tripwires, crossed or not, with their facts";
     post "/posture/tripwires" => pages::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
     post "/posture/tripwires/{id}" => pages::edit_tripwire, Need::Perm(ManagePosture), "Change a tripwire";
+    post "/posture/tripwires/{id}/retire" => pages::retire_tripwire, Need::Perm(ManagePosture), "Retire a tripwire (kept on the record, no longer evaluated)";
     get "/posture/levels" => pages::levels, Need::Perm(ViewPosture), "Posture levels and checklists";
+    post "/posture/levels" => pages::add_posture_level, Need::Perm(ManagePosture), "Add a posture level above another";
+    post "/posture/levels/{id}" => pages::edit_posture_level, Need::Perm(ManagePosture), "Rename a level or change its description";
     post "/posture/levels/{id}/tasks" => pages::add_task_template, Need::Perm(ManagePosture), "Add a task to a level's checklist";
-    post "/posture/tasks/{id}/done" => pages::tick_task, Need::Perm(ManagePosture), "Tick a checklist task off";
+    post "/posture/levels/{id}/tasks/{task}" => pages::edit_task_template, Need::Perm(ManagePosture), "Change a task of a level's checklist";
+    post "/posture/levels/{id}/tasks/{task}/remove" => pages::remove_task_template, Need::Perm(ManagePosture), "Remove a task from a level's checklist";
+    get "/posture/tasks" => pages::checklist_tasks, Need::Login, "Checklist tasks: those of your roles (all of them for those who read posture)";
+    post "/posture/tasks/{id}/done" => pages::tick_task, Need::Login, "Tick a checklist task off (the committee, or a holder of the task's owner role)";
     post "/posture/declare" => pages::declare, Need::Perm(ManagePosture), "Declare a posture, with rationale and attendees";
     post "/posture/decline" => pages::decline, Need::Perm(ManagePosture), "Decide not to follow a tripwire's recommendation";
     get "/posture/timeline" => pages::timeline, Need::Perm(ViewPosture), "What was known and decided at any moment, with the map";
@@ -115,9 +121,17 @@ routes! {
     get "/api/v1/posture/tripwires" => api::posture::tripwires, Need::Perm(ViewPosture), "Tripwires with their state and facts";
     post "/api/v1/posture/tripwires" => api::posture::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
     post "/api/v1/posture/tripwires/{id}" => api::posture::edit_tripwire, Need::Perm(ManagePosture), "Change a tripwire";
+    post "/api/v1/posture/tripwires/{id}/retire" => api::posture::retire_tripwire, Need::Perm(ManagePosture), "Retire a tripwire (kept on the record, no longer evaluated)";
+    get "/api/v1/posture/levels" => api::posture::levels, Need::Perm(ViewPosture), "Posture levels with their checklists";
+    post "/api/v1/posture/levels" => api::posture::add_level, Need::Perm(ManagePosture), "Add a posture level above another";
+    post "/api/v1/posture/levels/{id}" => api::posture::edit_level, Need::Perm(ManagePosture), "Rename a level or change its description";
+    post "/api/v1/posture/levels/{id}/tasks" => api::posture::add_task_template, Need::Perm(ManagePosture), "Add a task to a level's checklist";
+    post "/api/v1/posture/levels/{id}/tasks/{task}" => api::posture::edit_task_template, Need::Perm(ManagePosture), "Change a task of a level's checklist";
+    post "/api/v1/posture/levels/{id}/tasks/{task}/remove" => api::posture::remove_task_template, Need::Perm(ManagePosture), "Remove a task from a level's checklist";
+    get "/api/v1/posture/tasks" => api::posture::tasks, Need::Login, "Checklist tasks: those of your roles (all of them for those who read posture)";
     post "/api/v1/posture/declare" => api::posture::declare, Need::Perm(ManagePosture), "Declare a posture";
     post "/api/v1/posture/decline" => api::posture::decline, Need::Perm(ManagePosture), "Decide not to follow a decision item";
-    post "/api/v1/posture/tasks/{id}/done" => api::posture::tick_task, Need::Perm(ManagePosture), "Tick a checklist task off";
+    post "/api/v1/posture/tasks/{id}/done" => api::posture::tick_task, Need::Login, "Tick a checklist task off (the committee, or a holder of the task's owner role)";
     // ---- end of posture ----
 
     // ---- destruction (issue 5): holdings, devices, plan to zero, witnessed records ----

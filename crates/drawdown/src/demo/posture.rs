@@ -491,7 +491,7 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
         if let Some((_, at)) = DONE.iter().find(|(p, _)| t.task.starts_with(p)) {
             let at = drawdown_posture::log::parse_time(at)
                 .ok_or_else(|| anyhow::anyhow!("demo posture: bad time"))?;
-            svc::tick_task(store, &t.id, Some(at), "committee", "console", now)
+            svc::tick_task(store, &t.id, Some(at), None, "committee", "console", now)
                 .await
                 .map_err(err)?;
         }

@@ -2,7 +2,7 @@
 
 use super::{ApiError, ApiResult};
 use crate::auth::{Caller, CurrentUser};
-use crate::services::posture::{self as svc, DecisionInput, TripwireInput};
+use crate::services::posture::{self as svc, DecisionInput, LevelInput, TaskInput, TripwireInput};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -246,6 +246,7 @@ pub async fn decline(
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
+/// Ticks a task off: the committee, or a holder of the task's owner role (403 otherwise).
 pub async fn tick_task(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -256,10 +257,140 @@ pub async fn tick_task(
         &state.store,
         &id,
         None,
+        Some(user.roles),
         &user.actor(),
         &caller.source,
         state.now(),
     )
     .await?;
     Ok(Json(json!({ "id": id, "done": true })))
+}
+
+pub async fn retire_tripwire(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let id = svc::retire_tripwire(
+        &state.store,
+        &id,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": id, "retired": true })))
+}
+
+pub async fn levels(State(state): State<AppState>) -> ApiResult {
+    let p = svc::load(&state.store, state.now()).await?;
+    Ok(Json(json!({ "levels": p.levels })))
+}
+
+pub async fn add_level(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<LevelInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = svc::add_level(&state.store, &b, &user.actor(), &caller.source, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+pub async fn edit_level(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<LevelInput>,
+) -> ApiResult {
+    svc::edit_level(
+        &state.store,
+        &id,
+        &b,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": id })))
+}
+
+pub async fn add_task_template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<TaskInput>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let task = svc::add_task_template(
+        &state.store,
+        &id,
+        &b,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": task }))))
+}
+
+pub async fn edit_task_template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path((id, task)): Path<(String, String)>,
+    Json(b): Json<TaskInput>,
+) -> ApiResult {
+    svc::edit_task_template(
+        &state.store,
+        &id,
+        &task,
+        &b,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": task })))
+}
+
+pub async fn remove_task_template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path((id, task)): Path<(String, String)>,
+) -> ApiResult {
+    svc::remove_task_template(
+        &state.store,
+        &id,
+        &task,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "id": task, "removed": true })))
+}
+
+/// The checklist tasks the caller sees: all of them for those who read posture, otherwise
+/// those of their roles; each says whether the caller may tick it.
+pub async fn tasks(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+) -> ApiResult {
+    let p = svc::load(&state.store, state.now()).await?;
+    let all = user.can(drawdown_domain::Permission::ViewPosture);
+    let tasks: Vec<Value> = p
+        .tasks
+        .iter()
+        .filter(|t| all || svc::may_tick(user.roles, &t.owner_role))
+        .map(|t| {
+            let mut v = json!(t);
+            v["can_tick"] = json!(svc::may_tick(user.roles, &t.owner_role));
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "tasks": tasks })))
 }

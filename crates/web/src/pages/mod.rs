@@ -314,6 +314,7 @@ pub fn error_page(status: StatusCode, e: &WebError) -> Response {
             "Not permitted",
             need.granted_by().into_iter().map(Role::label).collect(),
         ),
+        WebError::NotPermitted(_) => ("Not permitted", vec![]),
         WebError::BadCsrf => ("Form expired", vec![]),
         WebError::NotFound => ("Not found", vec![]),
         WebError::VaultLocked => ("Vault locked", vec![]),

@@ -77,6 +77,8 @@ pub struct TaskView {
     pub due: String,
     pub done: String,
     pub overdue: bool,
+    /// This user may tick it off (the committee, or a holder of its owner role).
+    pub can_tick: bool,
 }
 
 pub struct DecisionView {
@@ -95,6 +97,10 @@ fn flash(done: &str) -> Option<&'static str> {
         "event" => "Recorded in the situation log; tripwires re-evaluated.",
         "imported" => "Imported into the situation log; tripwires re-evaluated.",
         "tripwire" => "Tripwire saved and evaluated.",
+        "retired" => "Tripwire retired: no longer evaluated, kept on the record.",
+        "level" => "Level saved.",
+        "template_saved" => "Checklist task saved (tasks already open keep theirs).",
+        "template_removed" => "Checklist task removed (tasks already open stay).",
         "declared" => "Posture declared; its checklist is open.",
         "declined" => "Decision recorded.",
         "task" => "Task ticked off.",
@@ -348,13 +354,15 @@ fn charts_html(p: &Posture, until: OffsetDateTime) -> (String, String) {
     (a, b)
 }
 
-/// The map: the country's outline, every provincial capital coloured by status, the capital
-/// and the airport marked. Inline SVG from embedded data: it works offline.
+/// The map: the country's provinces filled by the status of their capitals, the outline, each
+/// provincial capital marked, the capital and the airport, roads and crossings. Inline SVG from
+/// embedded data: it works offline. A table under it says the same for screen readers.
 pub fn map_svg(g: &Gazetteer, s: &Situation) -> String {
     let esc = charts::esc;
     let proj = Projection::fit(g, 640.0, 24.0);
+    let (areas, approximate) = drawdown_posture::map::province_areas(g);
     let mut out = format!(
-        r##"<figure class="posture-map"><svg viewBox="0 0 {w:.0} {h:.0}" width="100%" role="img" aria-labelledby="map-title"><title id="map-title">Map of {c}: provincial capitals by status at {at}</title>"##,
+        r##"<figure class="posture-map"><svg viewBox="0 0 {w:.0} {h:.0}" width="100%" role="img" aria-labelledby="map-title"><title id="map-title">Map of {c}: provinces by the status of their capitals at {at}</title>"##,
         w = proj.width,
         h = proj.height,
         c = esc(&g.country),
@@ -362,15 +370,63 @@ pub fn map_svg(g: &Gazetteer, s: &Situation) -> String {
     );
     let outline = proj.outline_path(g);
     if !outline.is_empty() {
-        out.push_str(&format!(
-            r##"<path d="{outline}" fill="#eef1f4" stroke="#7a8794" stroke-width="1.2"/>"##
-        ));
+        out.push_str(&format!(r##"<path d="{outline}" fill="#eef1f4"/>"##));
     }
     let fill = |st: Status| match st {
         Status::Taken => "#b3261e",
         Status::Contested => "#e69f00",
         Status::Held => "#1f3a5f",
     };
+    let area_fill = |st: Status| match st {
+        Status::Taken => "#e8a29c",
+        Status::Contested => "#f7d48a",
+        Status::Held => "#dfe6ee",
+    };
+    let word = |st: Status| match st {
+        Status::Taken => "taken (hostile-held)",
+        Status::Contested => "contested",
+        Status::Held => "held",
+    };
+    // Each province with the capital that gives it its status.
+    let capital_of = |province: &str| {
+        let f = drawdown_posture::gazetteer::fold(province);
+        g.provincial_capitals()
+            .find(|c| drawdown_posture::gazetteer::fold(&c.province) == f)
+    };
+    let mut rows = Vec::new();
+    for a in &areas {
+        let cap = capital_of(&a.province);
+        let st = cap.map_or(Status::Held, |c| s.status_of(&c.name));
+        let label = format!(
+            "{} province{}: {}",
+            a.province,
+            cap.map(|c| format!(" (capital {})", c.name))
+                .unwrap_or_default(),
+            word(st)
+        );
+        out.push_str(&format!(
+            r##"<path class="map-province province-{st}" d="{d}" fill="{f}" stroke="#fff" stroke-width="0.8"><title>{t}</title></path>"##,
+            st = st.slug(),
+            d = proj.ring_path(&a.ring),
+            f = area_fill(st),
+            t = esc(&label),
+        ));
+        if !rows
+            .iter()
+            .any(|(p, _, _): &(String, String, Status)| *p == a.province)
+        {
+            rows.push((
+                a.province.clone(),
+                cap.map(|c| c.name.clone()).unwrap_or_default(),
+                st,
+            ));
+        }
+    }
+    if !outline.is_empty() {
+        out.push_str(&format!(
+            r##"<path d="{outline}" fill="none" stroke="#7a8794" stroke-width="1.2"/>"##
+        ));
+    }
     for p in &g.places {
         let (x, y) = proj.xy(p.longitude, p.latitude);
         let st = s.status_of(&p.name);
@@ -432,7 +488,29 @@ pub fn map_svg(g: &Gazetteer, s: &Situation) -> String {
         }
     }
     out.push_str("</svg>");
-    out.push_str(r##"<figcaption><span class="key key-taken">●</span> taken · <span class="key key-contested">●</span> contested · <span class="key key-held">●</span> held · ■ the capital · ✈ the airport · ◆ roads and crossings (green open, red closed). Hover a place for its status.</figcaption></figure>"##);
+    out.push_str(&format!(
+        r##"<figcaption>Provinces: <span class="swatch swatch-taken"></span> capital taken (hostile-held) · <span class="swatch swatch-contested"></span> contested · <span class="swatch swatch-held"></span> held. Capitals: <span class="key key-taken">●</span> taken · <span class="key key-contested">●</span> contested · <span class="key key-held">●</span> held · ■ the capital · ✈ the airport · ◆ roads and crossings (green open, red closed). Hover a province or place for its status. {source}</figcaption>"##,
+        source = if approximate {
+            "<strong class=\"map-approximate\">Province areas are approximate</strong>: each is the land nearer its capital than any other (no boundaries were loaded with this gazetteer)."
+        } else {
+            "Boundaries: Natural Earth (public domain), simplified."
+        }
+    ));
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    out.push_str(&format!(
+        r##"<table class="visually-hidden province-status"><caption>Provinces of {c} by status at {at}</caption><thead><tr><th scope="col">Province</th><th scope="col">Capital</th><th scope="col">Status</th></tr></thead><tbody>"##,
+        c = esc(&g.country),
+        at = esc(&day(s.at)),
+    ));
+    for (province, capital, st) in rows {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&province),
+            esc(&capital),
+            word(st)
+        ));
+    }
+    out.push_str("</tbody></table></figure>");
     out
 }
 
@@ -789,6 +867,8 @@ pub async fn log_csv(
 struct TripwiresPage {
     chrome: Chrome,
     tripwires: Vec<TripwireLine>,
+    /// Name, condition, level, "when by whom".
+    retired: Vec<(String, String, String, String)>,
     levels: Vec<String>,
     measures: Vec<(&'static str, &'static str, String)>,
     kinds: Vec<&'static str>,
@@ -822,13 +902,34 @@ async fn tripwires_page(
             facts: t.facts.unwrap_or_default(),
         })
         .collect();
+    let retired = p
+        .tripwires
+        .iter()
+        .filter_map(|t| {
+            let at = t.retired_at.as_deref()?;
+            Some((
+                t.name.clone(),
+                t.condition.clone(),
+                p.level(&t.level_id)
+                    .map(|l| l.name.clone())
+                    .unwrap_or_default(),
+                format!(
+                    "{} by {}",
+                    when(at),
+                    t.retired_by.clone().unwrap_or_default()
+                ),
+            ))
+        })
+        .collect();
     let (error_for, error) = match error {
         Some((f, e)) => (f, Some(e)),
         None => (String::new(), None),
     };
+    let status = form_status(&error);
     let page = TripwiresPage {
         chrome: frame(state, user, "Tripwires", done).await?,
         tripwires,
+        retired,
         levels: p.levels.iter().map(|l| l.name.clone()).collect(),
         measures: Measure::ALL
             .into_iter()
@@ -840,7 +941,7 @@ async fn tripwires_page(
         error_for,
         form,
     };
-    render(&page, StatusCode::OK)
+    render(&page, status)
 }
 
 pub async fn tripwires(
@@ -900,7 +1001,45 @@ pub async fn edit_tripwire(
     }
 }
 
+/// Retires a tripwire: kept on the record, no longer evaluated.
+pub async fn retire_tripwire(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+) -> PageResult {
+    match svc::retire_tripwire(
+        &state.store,
+        &id,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other("/posture/tripwires?done=retired"),
+        Err(WebError::Conflict(m)) => {
+            tripwires_page(
+                &state,
+                &user,
+                "",
+                Some((String::new(), m)),
+                TripwireInput::default(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 // ------------------------------------------------------------------ levels and checklists
+
+pub struct TemplateView {
+    pub id: String,
+    pub task: String,
+    pub owner_role: String,
+    pub due_hours: i64,
+}
 
 pub struct LevelView {
     pub id: String,
@@ -908,7 +1047,7 @@ pub struct LevelView {
     pub name: String,
     pub description: String,
     pub current: bool,
-    pub tasks: Vec<(String, String, i64)>,
+    pub tasks: Vec<TemplateView>,
 }
 
 #[derive(Template)]
@@ -917,20 +1056,20 @@ struct LevelsPage {
     chrome: Chrome,
     levels: Vec<LevelView>,
     tasks: Vec<TaskView>,
+    /// Where a tick comes back to.
+    from: &'static str,
     roles: Vec<&'static str>,
+    /// (id, name) of each level, lowest first, for "above".
+    level_names: Vec<(String, String)>,
     can_manage: bool,
     error: Option<String>,
+    /// The level or task whose form failed (its form opens).
+    error_for: String,
+    form: svc::LevelInput,
 }
 
-async fn levels_page(
-    state: &AppState,
-    user: &CurrentUser,
-    done: &str,
-    error: Option<String>,
-) -> PageResult {
-    let now = state.now();
-    let p = svc::load(&state.store, now).await?;
-    let current = p.current_name(now);
+/// The checklist tasks `user` sees (all of them, or those of their roles), open first.
+fn task_views(p: &Posture, user: &CurrentUser, now: OffsetDateTime, all: bool) -> Vec<TaskView> {
     let now_s = drawdown_storage::timestamp(now);
     let level_of = |decision: &str| {
         p.decisions
@@ -943,6 +1082,7 @@ async fn levels_page(
     let mut tasks: Vec<TaskView> = p
         .tasks
         .iter()
+        .filter(|t| all || svc::may_tick(user.roles, &t.owner_role))
         .map(|t| TaskView {
             id: t.id.clone(),
             task: t.task.clone(),
@@ -954,10 +1094,29 @@ async fn levels_page(
                 _ => String::new(),
             },
             overdue: t.done_at.is_none() && t.due_at < now_s,
+            can_tick: svc::may_tick(user.roles, &t.owner_role),
         })
         .collect();
     // Open tasks first, the most overdue on top.
     tasks.sort_by_key(|t| !t.done.is_empty());
+    tasks
+}
+
+async fn levels_page(
+    state: &AppState,
+    user: &CurrentUser,
+    done: &str,
+    error: Option<(String, String)>,
+    form: svc::LevelInput,
+) -> PageResult {
+    let now = state.now();
+    let p = svc::load(&state.store, now).await?;
+    let current = p.current_name(now);
+    let (error_for, error) = match error {
+        Some((f, e)) => (f, Some(e)),
+        None => (String::new(), None),
+    };
+    let status = form_status(&error);
     let page = LevelsPage {
         chrome: frame(state, user, "Posture levels and checklists", done).await?,
         levels: p
@@ -972,19 +1131,32 @@ async fn levels_page(
                 tasks: l
                     .tasks
                     .iter()
-                    .map(|t| (t.task.clone(), t.owner_role.clone(), t.due_hours))
+                    .map(|t| TemplateView {
+                        id: t.id.clone(),
+                        task: t.task.clone(),
+                        owner_role: t.owner_role.clone(),
+                        due_hours: t.due_hours,
+                    })
                     .collect(),
             })
             .collect(),
-        tasks,
+        tasks: task_views(&p, user, now, true),
+        from: "levels",
         roles: drawdown_domain::Role::ALL
             .iter()
             .map(|r| r.slug())
             .collect(),
+        level_names: p
+            .levels
+            .iter()
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect(),
         can_manage: user.can(Permission::ManagePosture),
         error,
+        error_for,
+        form,
     };
-    render(&page, StatusCode::OK)
+    render(&page, status)
 }
 
 pub async fn levels(
@@ -992,28 +1164,147 @@ pub async fn levels(
     Extension(user): Extension<CurrentUser>,
     Query(q): Query<AtQuery>,
 ) -> PageResult {
-    levels_page(&state, &user, &q.done, None).await
+    levels_page(&state, &user, &q.done, None, svc::LevelInput::default()).await
 }
 
+#[derive(Template)]
+#[template(path = "posture_tasks.html")]
+struct TasksPage {
+    chrome: Chrome,
+    tasks: Vec<TaskView>,
+    from: &'static str,
+    /// Everything (those who read posture) or only the user's roles' tasks.
+    all: bool,
+    can_view: bool,
+    roles: String,
+    error: Option<String>,
+}
+
+async fn tasks_page(
+    state: &AppState,
+    user: &CurrentUser,
+    done: &str,
+    error: Option<String>,
+) -> PageResult {
+    let now = state.now();
+    let p = svc::load(&state.store, now).await?;
+    let all = user.can(Permission::ViewPosture);
+    let status = form_status(&error);
+    let page = TasksPage {
+        chrome: frame(state, user, "Checklist tasks", done).await?,
+        tasks: task_views(&p, user, now, all),
+        from: "tasks",
+        all,
+        can_view: all,
+        roles: user.roles.to_string(),
+        error,
+    };
+    render(&page, status)
+}
+
+/// The checklist tasks a user may see: every task for those who read posture, the tasks of
+/// their roles for the others (a destruction officer's, a movement officer's).
+pub async fn checklist_tasks(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Query(q): Query<AtQuery>,
+) -> PageResult {
+    tasks_page(&state, &user, &q.done, None).await
+}
+
+/// Ticks a task off: the committee, or a holder of the task's owner role.
 pub async fn tick_task(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Extension(caller): Extension<auth::Caller>,
     Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
 ) -> PageResult {
+    let back_to_tasks =
+        form.get("from").is_some_and(|f| f == "tasks") || !user.can(Permission::ViewPosture);
     match svc::tick_task(
         &state.store,
         &id,
         None,
+        Some(user.roles),
         &user.actor(),
         &caller.source,
         state.now(),
     )
     .await
     {
+        Ok(()) if back_to_tasks => see_other("/posture/tasks?done=task"),
         Ok(()) => see_other("/posture/levels?done=task"),
-        Err(WebError::Conflict(m)) => levels_page(&state, &user, "", Some(m)).await,
+        Err(WebError::Conflict(m)) if back_to_tasks => tasks_page(&state, &user, "", Some(m)).await,
+        Err(WebError::Conflict(m)) => {
+            levels_page(
+                &state,
+                &user,
+                "",
+                Some((String::new(), m)),
+                Default::default(),
+            )
+            .await
+        }
         Err(e) => Err(e),
+    }
+}
+
+/// A level's form failed: the page again, with the error by that form.
+async fn level_error(
+    state: &AppState,
+    user: &CurrentUser,
+    target: &str,
+    e: WebError,
+    form: svc::LevelInput,
+) -> PageResult {
+    match e {
+        WebError::BadRequest(m) | WebError::Conflict(m) => {
+            levels_page(state, user, "", Some((target.to_string(), m)), form).await
+        }
+        e => Err(e),
+    }
+}
+
+pub async fn add_posture_level(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Form(form): Form<svc::LevelInput>,
+) -> PageResult {
+    match svc::add_level(
+        &state.store,
+        &form,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => see_other("/posture/levels?done=level"),
+        Err(e) => level_error(&state, &user, "new-level", e, form).await,
+    }
+}
+
+pub async fn edit_posture_level(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path(id): Path<String>,
+    Form(form): Form<svc::LevelInput>,
+) -> PageResult {
+    match svc::edit_level(
+        &state.store,
+        &id,
+        &form,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => see_other("/posture/levels?done=level"),
+        Err(e) => level_error(&state, &user, &id, e, Default::default()).await,
     }
 }
 
@@ -1022,29 +1313,62 @@ pub async fn add_task_template(
     Extension(user): Extension<CurrentUser>,
     Extension(caller): Extension<auth::Caller>,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Form(form): Form<svc::TaskInput>,
 ) -> PageResult {
-    let get = |k: &str| {
-        form.get(k)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
     match svc::add_task_template(
         &state.store,
         &id,
-        &get("task"),
-        &get("owner_role"),
-        &get("due_hours"),
+        &form,
         &user.actor(),
         &caller.source,
         state.now(),
     )
     .await
     {
-        Ok(()) => see_other("/posture/levels?done=template"),
-        Err(WebError::BadRequest(m)) => levels_page(&state, &user, "", Some(m)).await,
-        Err(e) => Err(e),
+        Ok(_) => see_other("/posture/levels?done=template"),
+        Err(e) => level_error(&state, &user, &id, e, Default::default()).await,
     }
+}
+
+pub async fn edit_task_template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path((id, task)): Path<(String, String)>,
+    Form(form): Form<svc::TaskInput>,
+) -> PageResult {
+    match svc::edit_task_template(
+        &state.store,
+        &id,
+        &task,
+        &form,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => see_other("/posture/levels?done=template_saved"),
+        Err(e) => level_error(&state, &user, &task, e, Default::default()).await,
+    }
+}
+
+pub async fn remove_task_template(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    Path((id, task)): Path<(String, String)>,
+) -> PageResult {
+    svc::remove_task_template(
+        &state.store,
+        &id,
+        &task,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    see_other("/posture/levels?done=template_removed")
 }
 
 // ------------------------------------------------------------------ timeline and map
@@ -1155,11 +1479,14 @@ struct Card {
     open: Vec<Crossed>,
     crossed: usize,
     overdue: usize,
+    /// Open tasks of the user's roles, for those who do not manage posture.
+    mine: usize,
+    can_view: bool,
 }
 
 /// This area's card on the dashboard: the posture in force and any crossed tripwire awaiting
 /// a decision, with its facts.
-pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<String, WebError> {
+pub async fn dashboard_card(state: &AppState, user: &CurrentUser) -> Result<String, WebError> {
     let now = state.now();
     let p = svc::load(&state.store, now).await?;
     let s = p.situation(now);
@@ -1178,6 +1505,15 @@ pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<Str
             .iter()
             .filter(|t| t.done_at.is_none() && t.due_at < now_s)
             .count(),
+        mine: if user.can(Permission::ManagePosture) {
+            0
+        } else {
+            p.tasks
+                .iter()
+                .filter(|t| t.done_at.is_none() && svc::may_tick(user.roles, &t.owner_role))
+                .count()
+        },
+        can_view: user.can(Permission::ViewPosture),
     };
     Ok(card.render()?)
 }

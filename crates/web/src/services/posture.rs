@@ -7,6 +7,7 @@
 
 use crate::WebError;
 use drawdown_domain::audit::AuditEvent;
+use drawdown_domain::{Permission, Role, RoleSet};
 use drawdown_posture::log::{Event, RawEvent};
 use drawdown_posture::measures::{Measure, Situation, value_text};
 use drawdown_posture::tripwire::{self, Condition, Fact};
@@ -133,6 +134,8 @@ pub async fn ensure_defaults(
             actions: t.actions.into(),
             crossed_at: None,
             facts: "[]".into(),
+            retired_at: None,
+            retired_by: None,
         };
         let ev = AuditEvent::new(
             actor,
@@ -200,10 +203,12 @@ impl Posture {
             .unwrap_or(0)
     }
 
-    /// Every tripwire evaluated against the situation.
+    /// Every tripwire in force at the situation's moment (not yet retired then), evaluated.
     pub fn evaluate(&self, s: &Situation) -> Vec<TripwireView> {
+        let at = ts(s.at);
         self.tripwires
             .iter()
+            .filter(|t| t.retired_at.as_ref().is_none_or(|r| *r > at))
             .map(|t| {
                 let condition = tripwire::parse(&t.condition).ok();
                 let facts = condition.as_ref().and_then(|c| c.evaluate(s));
@@ -586,17 +591,26 @@ pub async fn save_tripwire(
             p.level_names()
         ))
     })?;
-    if let Some(id) = id
-        && p.tripwire(id).is_none()
-    {
-        return Err(WebError::NotFound);
+    if let Some(id) = id {
+        let t = p.tripwire(id).ok_or(WebError::NotFound)?;
+        if t.retired_at.is_some() {
+            return Err(WebError::Conflict(
+                "that tripwire is retired: it stays as it was, on the record; add a new one".into(),
+            ));
+        }
     }
-    if p.tripwires
+    if let Some(t) = p
+        .tripwires
         .iter()
-        .any(|t| t.name.eq_ignore_ascii_case(name) && Some(t.id.as_str()) != id)
+        .find(|t| t.name.eq_ignore_ascii_case(name) && Some(t.id.as_str()) != id)
     {
         return Err(WebError::Conflict(format!(
-            "name: a tripwire is already called '{name}'"
+            "name: a tripwire is already called '{name}'{}",
+            if t.retired_at.is_some() {
+                " (retired; it keeps its name on the record)"
+            } else {
+                ""
+            }
         )));
     }
     let row = TripwireRow {
@@ -607,6 +621,8 @@ pub async fn save_tripwire(
         actions: input.actions.trim().to_string(),
         crossed_at: None,
         facts: "[]".into(),
+        retired_at: None,
+        retired_by: None,
     };
     let ev = AuditEvent::new(
         actor,
@@ -622,6 +638,60 @@ pub async fn save_tripwire(
     store.save_posture_tripwire(&row, &ev, now).await?;
     reevaluate(store, now, actor, source, now).await?;
     Ok(row.id)
+}
+
+/// A tripwire by its id or its name (any case).
+fn find_tripwire<'a>(p: &'a Posture, key: &str) -> Option<&'a TripwireRow> {
+    let key = key.trim();
+    p.tripwire(key).or_else(|| {
+        p.tripwires
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(key))
+    })
+}
+
+/// Retires a tripwire (by id or name): no longer evaluated, kept on the record (decisions'
+/// snapshots and past moments of the timeline still show it). An item it left open closes.
+pub async fn retire_tripwire(
+    store: &Store,
+    key: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<String, WebError> {
+    let p = load(store, now).await?;
+    let t = find_tripwire(&p, key).ok_or(WebError::NotFound)?;
+    if t.retired_at.is_some() {
+        return Err(WebError::Conflict(format!(
+            "'{}' is already retired",
+            t.name
+        )));
+    }
+    let open = p
+        .items
+        .iter()
+        .filter(|i| i.tripwire_id == t.id && i.closed_at.is_none())
+        .count();
+    let ev = AuditEvent::new(
+        actor,
+        "posture.tripwire_retire",
+        format!("tripwire:{}", t.id),
+        format!(
+            "{}: {}{}",
+            t.name,
+            t.condition,
+            if open > 0 {
+                "; its open decision item closed"
+            } else {
+                ""
+            }
+        ),
+        source,
+    );
+    store
+        .retire_posture_tripwire(&t.id, actor, &ev, now)
+        .await?;
+    Ok(t.id.clone())
 }
 
 /// A decision as a form, the API or the console gives it.
@@ -775,16 +845,48 @@ pub async fn decide(
     Ok(id)
 }
 
-/// Ticks a checklist task off.
+/// Whether roles may tick a task owned by `owner_role`: the committee (ManagePosture) ticks
+/// any task; anyone else the tasks of a role they hold.
+pub fn may_tick(roles: RoleSet, owner_role: &str) -> bool {
+    roles.allows(Permission::ManagePosture)
+        || Role::parse(owner_role).is_ok_and(|r| roles.contains(r))
+}
+
+/// Ticks a checklist task off. `roles` None: the console, which may tick any task.
 pub async fn tick_task(
     store: &Store,
     id: &str,
     done_at: Option<OffsetDateTime>,
+    roles: Option<RoleSet>,
     actor: &str,
     source: &str,
     now: OffsetDateTime,
 ) -> Result<(), WebError> {
-    let ev = AuditEvent::new(actor, "posture.task_done", format!("task:{id}"), "", source);
+    let tasks = store.posture_tasks().await?;
+    let task = tasks
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or(WebError::NotFound)?;
+    if let Some(roles) = roles
+        && !may_tick(roles, &task.owner_role)
+    {
+        return Err(WebError::NotPermitted(format!(
+            "this task is the {} role's (or the committee's) to tick off; your roles: {}",
+            task.owner_role,
+            if roles.is_empty() {
+                "none".to_string()
+            } else {
+                roles.to_string()
+            }
+        )));
+    }
+    let ev = AuditEvent::new(
+        actor,
+        "posture.task_done",
+        format!("task:{id}"),
+        task.task.clone(),
+        source,
+    );
     store
         .tick_posture_task(id, actor, &ts(done_at.unwrap_or(now)), &ev, now)
         .await?;
@@ -830,40 +932,46 @@ pub async fn load_gazetteer(
     Ok(g.places.len())
 }
 
-/// Adds a task to a level's checklist.
-#[allow(clippy::too_many_arguments)]
-pub async fn add_task_template(
-    store: &Store,
-    level_id: &str,
-    task: &str,
-    owner_role: &str,
-    due_hours: &str,
-    actor: &str,
-    source: &str,
-    now: OffsetDateTime,
-) -> Result<(), WebError> {
-    let p = load(store, now).await?;
-    let level = p
-        .level(level_id)
-        .or_else(|| p.level_named(level_id))
-        .ok_or(WebError::NotFound)?;
-    let task = task.trim();
+/// A checklist task of a level as a form, the API or the console gives it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct TaskInput {
+    /// What must be done.
+    #[serde(default)]
+    pub task: String,
+    /// The role that owns it (its holders may tick it off, as may the committee).
+    #[serde(default)]
+    pub owner_role: String,
+    /// Due this many hours after the declaration ("48", "48h").
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub due_hours: String,
+}
+
+/// Accepts `48` as well as `"48"` (the API sends numbers, forms text).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(match Json::deserialize(d)? {
+        Json::String(s) => s,
+        Json::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+fn check_task(input: &TaskInput, id: String) -> Result<TaskTemplateRow, WebError> {
+    let task = input.task.trim();
     if task.is_empty() || task.chars().count() > 300 {
         return Err(WebError::BadRequest(
             "task: say what must be done (up to 300 characters)".into(),
         ));
     }
-    let role = drawdown_domain::Role::ALL
-        .into_iter()
-        .find(|r| r.slug() == owner_role.trim().to_lowercase())
-        .ok_or_else(|| {
-            WebError::BadRequest(format!(
-                "owner_role: '{}' is not a role; the roles are: {}",
-                owner_role.trim(),
-                drawdown_domain::Role::ALL.map(|r| r.slug()).join(", ")
-            ))
-        })?;
-    let hours: i64 = due_hours
+    let role = Role::parse(&input.owner_role.trim().to_lowercase()).map_err(|_| {
+        WebError::BadRequest(format!(
+            "owner_role: '{}' is not a role; the roles are: {}",
+            input.owner_role.trim(),
+            Role::ALL.map(|r| r.slug()).join(", ")
+        ))
+    })?;
+    let hours: i64 = input
+        .due_hours
         .trim()
         .trim_end_matches('h')
         .trim()
@@ -872,16 +980,36 @@ pub async fn add_task_template(
         .filter(|h| (0..=24 * 365).contains(h))
         .ok_or_else(|| {
             WebError::BadRequest(format!(
-                "due_hours: '{}' is not a number of hours after the declaration (e.g. 48)",
-                due_hours.trim()
+                "due_hours: '{}' is not a number of hours after the declaration (0 to 8760, e.g. 48)",
+                input.due_hours.trim()
             ))
         })?;
-    let t = TaskTemplateRow {
-        id: new_id(),
+    Ok(TaskTemplateRow {
+        id,
         task: task.to_string(),
         owner_role: role.slug().to_string(),
         due_hours: hours,
-    };
+    })
+}
+
+fn find_level<'a>(p: &'a Posture, key: &str) -> Result<&'a LevelRow, WebError> {
+    p.level(key.trim())
+        .or_else(|| p.level_named(key))
+        .ok_or(WebError::NotFound)
+}
+
+/// Adds a task to a level's checklist (by the level's id or name); returns its id.
+pub async fn add_task_template(
+    store: &Store,
+    level: &str,
+    input: &TaskInput,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<String, WebError> {
+    let p = load(store, now).await?;
+    let level = find_level(&p, level)?;
+    let t = check_task(input, new_id())?;
     let ev = AuditEvent::new(
         actor,
         "posture.task_template_add",
@@ -894,6 +1022,182 @@ pub async fn add_task_template(
     );
     store
         .add_posture_task_template(&level.id, &t, &ev, now)
+        .await?;
+    Ok(t.id)
+}
+
+/// Changes a task of a level's checklist. Tasks already opened by a declaration keep theirs.
+pub async fn edit_task_template(
+    store: &Store,
+    level: &str,
+    task_id: &str,
+    input: &TaskInput,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let p = load(store, now).await?;
+    let level = find_level(&p, level)?;
+    let old = level
+        .tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or(WebError::NotFound)?;
+    let t = check_task(input, old.id.clone())?;
+    let ev = AuditEvent::new(
+        actor,
+        "posture.task_template_edit",
+        format!("level:{}", level.id),
+        format!(
+            "{}: {} ({}, {} h), was {} ({}, {} h)",
+            level.name, t.task, t.owner_role, t.due_hours, old.task, old.owner_role, old.due_hours
+        ),
+        source,
+    );
+    store
+        .update_posture_task_template(&level.id, &t, &ev, now)
+        .await?;
+    Ok(())
+}
+
+/// Removes a task from a level's checklist (tasks already opened stay).
+pub async fn remove_task_template(
+    store: &Store,
+    level: &str,
+    task_id: &str,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let p = load(store, now).await?;
+    let level = find_level(&p, level)?;
+    let old = level
+        .tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or(WebError::NotFound)?;
+    let ev = AuditEvent::new(
+        actor,
+        "posture.task_template_remove",
+        format!("level:{}", level.id),
+        format!("{}: {}", level.name, old.task),
+        source,
+    );
+    store
+        .remove_posture_task_template(&level.id, task_id, &ev, now)
+        .await?;
+    Ok(())
+}
+
+/// A posture level as a form, the API or the console gives it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct LevelInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// A new level goes just above this one (name or id; default: above the highest).
+    #[serde(default)]
+    pub after: String,
+}
+
+fn check_level(
+    p: &Posture,
+    id: Option<&str>,
+    input: &LevelInput,
+) -> Result<(String, String), WebError> {
+    let name = input.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(WebError::BadRequest(
+            "name: name the level as the plan does, e.g. 'ordered departure' (up to 60 characters)"
+                .into(),
+        ));
+    }
+    if let Some(other) = p.level_named(&name).filter(|l| Some(l.id.as_str()) != id) {
+        return Err(WebError::Conflict(format!(
+            "name: there is already a level called '{}'",
+            other.name
+        )));
+    }
+    let description = input.description.trim().to_string();
+    if description.chars().count() > 1000 {
+        return Err(WebError::BadRequest(
+            "description: keep it under 1,000 characters".into(),
+        ));
+    }
+    Ok((name, description))
+}
+
+/// Adds a posture level just above another (default: at the top), with an empty checklist;
+/// returns its id. Levels above it move up one rank.
+pub async fn add_level(
+    store: &Store,
+    input: &LevelInput,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<String, WebError> {
+    let p = load(store, now).await?;
+    let (name, description) = check_level(&p, None, input)?;
+    let rank = if input.after.trim().is_empty() {
+        p.levels.iter().map(|l| l.rank + 1).max().unwrap_or(0)
+    } else {
+        p.level(input.after.trim())
+            .or_else(|| p.level_named(&input.after))
+            .ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "after: '{}' is not a posture level; the levels are: {}",
+                    input.after.trim(),
+                    p.level_names()
+                ))
+            })?
+            .rank
+            + 1
+    };
+    let row = LevelRow {
+        id: new_id(),
+        rank,
+        name,
+        description,
+        tasks: vec![],
+    };
+    let ev = AuditEvent::new(
+        actor,
+        "posture.level_add",
+        format!("level:{}", row.id),
+        format!("{} (rank {})", row.name, row.rank),
+        source,
+    );
+    store.insert_posture_level(&row, &ev, now).await?;
+    Ok(row.id)
+}
+
+/// Renames a level or changes its description (decisions already taken keep the name they
+/// had in their snapshots).
+pub async fn edit_level(
+    store: &Store,
+    level: &str,
+    input: &LevelInput,
+    actor: &str,
+    source: &str,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    let p = load(store, now).await?;
+    let old = find_level(&p, level)?;
+    let (name, description) = check_level(&p, Some(&old.id), input)?;
+    let ev = AuditEvent::new(
+        actor,
+        "posture.level_edit",
+        format!("level:{}", old.id),
+        if name == old.name {
+            format!("{}: description changed", name)
+        } else {
+            format!("{} renamed {}", old.name, name)
+        },
+        source,
+    );
+    store
+        .update_posture_level(&old.id, &name, &description, &ev, now)
         .await?;
     Ok(())
 }
