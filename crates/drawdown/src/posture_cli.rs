@@ -120,6 +120,24 @@ pub enum PostureCommand {
         #[arg(long, default_value = "")]
         decided_at: String,
     },
+    /// Record a decision not to follow a decision item's recommendation, with its rationale.
+    ///
+    /// Example: drawdown posture decline --item ITEM_ID --rationale "The airport still operates"
+    /// (`posture show` lists the items awaiting a decision with their ids).
+    Decline {
+        #[command(flatten)]
+        db: Db,
+        /// The decision item it answers.
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        rationale: String,
+        #[arg(long, default_value = "")]
+        attendees: String,
+        /// When it was decided, if earlier than now (UTC).
+        #[arg(long, default_value = "")]
+        decided_at: String,
+    },
     /// Tripwires: list them, add one, retire one, or check a condition without a database.
     Tripwires {
         #[command(subcommand)]
@@ -301,9 +319,14 @@ fn web(e: WebError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-fn moment(at: Option<&str>) -> anyhow::Result<OffsetDateTime> {
+/// `--at`, or the post's moment (the scenario clock's, when one runs).
+async fn moment(
+    store: &drawdown_storage::Store,
+    at: Option<&str>,
+    now: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
     match at {
-        None => Ok(OffsetDateTime::now_utc()),
+        None => svc::today(store, now).await.map_err(web),
         Some(s) => drawdown_posture::log::parse_time(s)
             .with_context(|| format!("--at '{s}' is not a time (2021-08-14 or 2021-08-14 18:00)")),
     }
@@ -329,7 +352,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                 let raw = RawEvent {
                     kind,
                     at: if at.is_empty() {
-                        drawdown_storage::timestamp(now)
+                        drawdown_storage::timestamp(svc::today(&store, now).await.map_err(web)?)
                     } else {
                         at
                     },
@@ -348,7 +371,13 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
             SituationCommand::List { db, at } => {
                 let store = server::open(&db.db).await?;
-                let until = moment(at.as_deref())?;
+                // Default: everything, whatever the post's clock says.
+                let until = match at.as_deref() {
+                    None => {
+                        OffsetDateTime::now_utc().max(svc::today(&store, now).await.map_err(web)?)
+                    }
+                    Some(_) => moment(&store, at.as_deref(), now).await?,
+                };
                 let rows = store.posture_events().await?;
                 let ev = drawdown_storage::AuditEvent::new(
                     &actor,
@@ -392,7 +421,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Posture { command } => match command {
             PostureCommand::Show { db, at } => {
                 let store = server::open(&db.db).await?;
-                let at = moment(at.as_deref())?;
+                let at = moment(&store, at.as_deref(), now).await?;
                 show(&store, at, now).await
             }
             PostureCommand::Declare {
@@ -485,12 +514,38 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     }
                 }
             },
+            PostureCommand::Decline {
+                db,
+                item,
+                rationale,
+                attendees,
+                decided_at,
+            } => {
+                let store = server::open(&db.db).await?;
+                let input = DecisionInput {
+                    level: String::new(),
+                    rationale,
+                    attendees,
+                    decided_at,
+                    item,
+                };
+                svc::decide(&store, true, &input, &actor, "console", now)
+                    .await
+                    .map_err(web)?;
+                let p = svc::load(&store, now).await.map_err(web)?;
+                println!(
+                    "Recorded: the committee decided not to follow it; the posture stays {}.",
+                    p.current_name(svc::today(&store, now).await.map_err(web)?)
+                );
+                Ok(())
+            }
             PostureCommand::Levels { command } => levels(command, &actor, now).await,
             PostureCommand::Tasks { command } => match command {
                 TaskCommand::List { db } => {
                     let store = server::open(&db.db).await?;
                     let p = svc::load(&store, now).await.map_err(web)?;
-                    let now_s = drawdown_storage::timestamp(now);
+                    let now_s =
+                        drawdown_storage::timestamp(svc::today(&store, now).await.map_err(web)?);
                     let mut tasks: Vec<_> = p.tasks.iter().collect();
                     tasks.sort_by_key(|t| t.done_at.is_some());
                     for t in tasks {
@@ -524,7 +579,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
             PostureCommand::Pdf { db, out, at } => {
                 let store = server::open(&db.db).await?;
-                let at = moment(at.as_deref())?;
+                let at = moment(&store, at.as_deref(), now).await?;
                 let p = svc::load(&store, now).await.map_err(web)?;
                 let bytes = svc::timeline_pdf(&p, at, now);
                 std::fs::write(&out, &bytes)
@@ -673,6 +728,7 @@ async fn levels(command: LevelCommand, actor: &str, now: OffsetDateTime) -> anyh
 
 async fn print_open(store: &drawdown_storage::Store, now: OffsetDateTime) -> anyhow::Result<()> {
     let p = svc::load(store, now).await.map_err(web)?;
+    let now = svc::today(store, now).await.map_err(web)?;
     for i in p.open_items(now) {
         let name = p
             .tripwire(&i.tripwire_id)

@@ -542,21 +542,23 @@ impl Store {
 
     /// Retires a tripwire: it stays on record but is no longer evaluated; a decision item it
     /// left open is closed without a decision. A retired one cannot be retired again.
+    /// `at`: from when (on the post's clock); `now`: the real time of the change.
     pub async fn retire_posture_tripwire(
         &self,
         id: &str,
         by: &str,
+        at: &str,
         audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<()> {
-        let at = timestamp(now);
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE posture_tripwires SET retired_at = $1, retired_by = $2, crossed_at = NULL, facts = '[]', updated_at = $1 \
-             WHERE id = $3 AND retired_at IS NULL",
+            "UPDATE posture_tripwires SET retired_at = $1, retired_by = $2, crossed_at = NULL, facts = '[]', updated_at = $3 \
+             WHERE id = $4 AND retired_at IS NULL",
         )
-        .bind(&at)
+        .bind(at)
         .bind(by)
+        .bind(timestamp(now))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -568,7 +570,7 @@ impl Store {
         sqlx::query(
             "UPDATE posture_items SET closed_at = $1 WHERE tripwire_id = $2 AND closed_at IS NULL",
         )
-        .bind(&at)
+        .bind(at)
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -97,6 +97,7 @@ routes! {
     get "/posture/log" => pages::situation_log, Need::Perm(ViewPosture), "The situation log (audited read)";
     post "/posture/log" => pages::add_event, Need::Perm(ManagePosture), "Record an event in the situation log";
     post "/posture/log/import" => pages::import_events, Need::Perm(ManagePosture), limit 16 << 20, "Import events from CSV, XLSX or JSON (all or none)";
+    post "/posture/gazetteer" => pages::load_gazetteer, Need::Perm(ManagePosture), limit 4 << 20, "Load another country's gazetteer from CSV";
     get "/posture/log.csv" => pages::log_csv, Need::Perm(ViewPosture), "The situation log as CSV (audited)";
     get "/posture/tripwires" => pages::tripwires, Need::Perm(ViewPosture), "Tripwires, crossed or not, with their facts";
     post "/posture/tripwires" => pages::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
@@ -122,6 +123,8 @@ routes! {
     post "/api/v1/posture/tripwires" => api::posture::add_tripwire, Need::Perm(ManagePosture), "Add a tripwire";
     post "/api/v1/posture/tripwires/{id}" => api::posture::edit_tripwire, Need::Perm(ManagePosture), "Change a tripwire";
     post "/api/v1/posture/tripwires/{id}/retire" => api::posture::retire_tripwire, Need::Perm(ManagePosture), "Retire a tripwire (kept on the record, no longer evaluated)";
+    get "/api/v1/posture/gazetteer" => api::posture::gazetteer, Need::Perm(ViewPosture), "The gazetteer in force: its places, and whether the map's province areas are approximate";
+    post "/api/v1/posture/gazetteer" => api::posture::load_gazetteer, Need::Perm(ManagePosture), limit 4 << 20, "Load another country's gazetteer: {country, csv}";
     get "/api/v1/posture/levels" => api::posture::levels, Need::Perm(ViewPosture), "Posture levels with their checklists";
     post "/api/v1/posture/levels" => api::posture::add_level, Need::Perm(ManagePosture), "Add a posture level above another";
     post "/api/v1/posture/levels/{id}" => api::posture::edit_level, Need::Perm(ManagePosture), "Rename a level or change its description";

@@ -32,6 +32,17 @@ async fn the_demo_post_sits_where_it_sat_on_14_august_2021() {
     let viewer = s.login("viewer").await;
     let v = posture(&s, &viewer).await;
     assert_eq!(v["posture"], "core presence");
+    // The demo runs on its scenario clock (15 August 2021): "now" is then, not years later.
+    assert!(
+        v["at"].as_str().unwrap_or("").starts_with("2021-08-1"),
+        "{}",
+        v["at"]
+    );
+    let quiet = measure(&v, "days_since_change").as_f64().expect("days");
+    assert!(
+        quiet < 3.0,
+        "days since the last change, on the scenario clock: {quiet}"
+    );
     // 23 of 34 provincial capitals by the end of 14 August; the nearest, Pul-e-Alam.
     assert_eq!(measure(&v, "capitals_fallen"), json!(23.0));
     let km = measure(&v, "nearest_hostile_km")
@@ -512,6 +523,62 @@ async fn the_command_line_records_imports_and_shows() {
     r.assert_ok();
     assert!(r.stdout.contains("capitals_fallen"), "{}", r.stdout);
     assert!(r.stdout.contains("Kabul"), "{}", r.stdout);
+    // The committee decides not to follow the item awaited, at the console.
+    let item = r
+        .stdout
+        .lines()
+        .find_map(|l| l.split("(item ").nth(1))
+        .map(|x| x.trim_end_matches(')').to_string())
+        .expect("an item awaiting a decision");
+    let r = drawdown(
+        &[
+            "posture",
+            "decline",
+            "--item",
+            "no-such-item",
+            "--rationale",
+            "x",
+        ],
+        &env,
+    );
+    assert!(
+        !r.ok() && r.all().contains("there is no decision item"),
+        "{}",
+        r.all()
+    );
+    let r = drawdown(
+        &[
+            "posture",
+            "decline",
+            "--item",
+            &item,
+            "--rationale",
+            "Staff still move safely to HKIA.",
+            "--attendees",
+            "COM, RSO",
+        ],
+        &env,
+    );
+    r.assert_ok();
+    assert!(
+        r.stdout.contains("decided not to follow it"),
+        "{}",
+        r.stdout
+    );
+    let v = posture(&s, &committee).await;
+    let last = v["decisions"]
+        .as_array()
+        .and_then(|d| d.last().cloned())
+        .expect("decision");
+    assert_eq!(
+        (last["kind"].as_str(), last["rationale"].as_str()),
+        (Some("decline"), Some("Staff still move safely to HKIA."))
+    );
+    assert!(
+        v["open_items"]
+            .as_array()
+            .is_some_and(|i| i.iter().all(|i| i["id"] != item.as_str()))
+    );
     let r = drawdown(
         &[
             "posture",
@@ -1257,6 +1324,79 @@ async fn the_map_fills_the_provinces_by_status_and_another_gazetteer_gets_approx
         taken
     );
 
+    let g = s
+        .get("/api/v1/posture/gazetteer", Auth::Session(&viewer))
+        .await
+        .json();
+    assert_eq!(
+        (g["country"].as_str(), g["approximate_areas"].as_bool()),
+        (Some("Afghanistan"), Some(false))
+    );
+    assert_eq!(g["provinces"].as_array().map(Vec::len), Some(34));
+
+    // A bad gazetteer names its line; one that lacks a place the log names is refused; a
+    // viewer cannot load one. Nothing changes.
+    let committee = s.login("committee").await;
+    let head = "name,province,kind,latitude,longitude\n";
+    for (csv, status, words) in [
+        (
+            format!("{head}Strel,Central,capital,45,20\nZenda,North,town,46,21\n"),
+            400,
+            "gazetteer, line 3: kind 'town'",
+        ),
+        (
+            format!("{head}Strel,Central,capital,45,20\n"),
+            400,
+            "names places this gazetteer lacks",
+        ),
+    ] {
+        let r = s
+            .post_json(
+                "/api/v1/posture/gazetteer",
+                Auth::Session(&committee),
+                &json!({"country": "Ruritania", "csv": csv}),
+                true,
+            )
+            .await;
+        r.expect(status, words);
+        assert!(
+            r.json()["error"].as_str().unwrap_or("").contains(words),
+            "{}",
+            r.text()
+        );
+    }
+    s.post_json(
+        "/api/v1/posture/gazetteer",
+        Auth::Session(&viewer),
+        &json!({"country": "X", "csv": head}),
+        true,
+    )
+    .await
+    .expect(403, "a viewer cannot load a gazetteer");
+    let r = s
+        .upload(
+            "/posture/gazetteer",
+            &committee,
+            true,
+            reqwest::multipart::Form::new()
+                .text("country", "Ruritania")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(
+                        format!("{head}Strel,Central,capital,45,20\n").into_bytes(),
+                    )
+                    .file_name("r.csv"),
+                ),
+        )
+        .await;
+    r.expect(400, "the page says why");
+    assert!(r.text().contains("names places this gazetteer lacks"));
+    let g = s
+        .get("/api/v1/posture/gazetteer", Auth::Session(&viewer))
+        .await
+        .json();
+    assert_eq!(g["country"], "Afghanistan");
+
     // Another gazetteer (here Afghanistan's places without boundaries): approximate areas, said so.
     let dir = TempDir::new("gazetteer");
     let csv = dir.join("places.csv");
@@ -1297,6 +1437,14 @@ async fn the_map_fills_the_provinces_by_status_and_another_gazetteer_gets_approx
     assert_eq!(svg.matches("class=\"map-province ").count(), 34);
     assert_eq!(svg.matches("map-province province-taken").count(), fallen);
     assert!(html.contains("Province areas are approximate"));
+    let g = s
+        .get("/api/v1/posture/gazetteer", Auth::Session(&viewer))
+        .await
+        .json();
+    assert_eq!(
+        (g["country"].as_str(), g["approximate_areas"].as_bool()),
+        (Some("Afghanistan (loaded)"), Some(true))
+    );
 }
 
 /// Levels, checklists, retiring and ticking on PostgreSQL, through the same services, on a

@@ -78,7 +78,7 @@ fn state_at(p: &svc::Posture, at: time::OffsetDateTime) -> Value {
 }
 
 pub async fn overview(State(state): State<AppState>, Query(q): Query<At>) -> ApiResult {
-    let now = state.now();
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let at = moment(&q, now)?;
     let mut v = state_at(&p, at);
@@ -89,7 +89,7 @@ pub async fn overview(State(state): State<AppState>, Query(q): Query<At>) -> Api
 
 /// What was known and decided at `?at=`.
 pub async fn timeline(State(state): State<AppState>, Query(q): Query<At>) -> ApiResult {
-    let now = state.now();
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let at = moment(&q, now)?;
     let mut v = state_at(&p, at);
@@ -139,11 +139,13 @@ pub async fn add_events(
     Json(b): Json<EventsBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let now = state.now();
+    // The same instant as the re-evaluation's, on the post's clock.
+    let today = svc::today(&state.store, now).await?;
     let (raws, first) = match b {
         EventsBody::Many { events } => (events, 1),
         EventsBody::One(mut r) => {
             if r.at.trim().is_empty() {
-                r.at = drawdown_storage::timestamp(now);
+                r.at = drawdown_storage::timestamp(today);
             }
             (vec![r], 0)
         }
@@ -158,7 +160,7 @@ pub async fn add_events(
     )
     .await?;
     let p = svc::load(&state.store, now).await?;
-    let open = state_at(&p, now)["open_items"].clone();
+    let open = state_at(&p, today)["open_items"].clone();
     Ok((
         StatusCode::CREATED,
         Json(json!({ "ids": ids, "open_items": open })),
@@ -166,7 +168,7 @@ pub async fn add_events(
 }
 
 pub async fn tripwires(State(state): State<AppState>) -> ApiResult {
-    let now = state.now();
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     Ok(Json(
         json!({ "tripwires": state_at(&p, now)["tripwires"].clone() }),
@@ -393,4 +395,42 @@ pub async fn tasks(
         })
         .collect();
     Ok(Json(json!({ "tasks": tasks })))
+}
+
+pub async fn gazetteer(State(state): State<AppState>) -> ApiResult {
+    let g = svc::gazetteer(&state.store).await?;
+    let (areas, approximate) = drawdown_posture::map::province_areas(&g);
+    Ok(Json(json!({
+        "country": g.country,
+        "places": g.places,
+        "provinces": areas.iter().map(|a| &a.province).collect::<Vec<_>>(),
+        "approximate_areas": approximate,
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct GazetteerBody {
+    #[serde(default)]
+    country: String,
+    /// The CSV text: name,province,kind,latitude,longitude.
+    #[serde(default)]
+    csv: String,
+}
+
+pub async fn load_gazetteer(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<GazetteerBody>,
+) -> ApiResult {
+    let n = svc::load_gazetteer(
+        &state.store,
+        &b.country,
+        &b.csv,
+        &user.actor(),
+        &caller.source,
+        state.now(),
+    )
+    .await?;
+    Ok(Json(json!({ "country": b.country.trim(), "places": n })))
 }

@@ -98,6 +98,7 @@ fn flash(done: &str) -> Option<&'static str> {
         "imported" => "Imported into the situation log; tripwires re-evaluated.",
         "tripwire" => "Tripwire saved and evaluated.",
         "retired" => "Tripwire retired: no longer evaluated, kept on the record.",
+        "gazetteer" => "Gazetteer loaded; tripwires re-evaluated.",
         "level" => "Level saved.",
         "template_saved" => "Checklist task saved (tasks already open keep theirs).",
         "template_removed" => "Checklist task removed (tasks already open stay).",
@@ -542,12 +543,14 @@ async fn overview(
     done: &str,
     error: Option<String>,
 ) -> PageResult {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let s = p.situation(now);
     let (open, others) = crossed_now(&p, &s, now);
     let (capitals_chart, isolation_chart) = charts_html(&p, now);
     let current = p.current(now);
+    let status = form_status(&error);
     let page = OverviewPage {
         chrome: frame(state, user, "Posture", done).await?,
         posture: p.current_name(now),
@@ -573,7 +576,7 @@ async fn overview(
         error,
         country: p.gazetteer.country.clone(),
     };
-    render(&page, StatusCode::OK)
+    render(&page, status)
 }
 
 pub async fn posture(
@@ -676,6 +679,7 @@ async fn log_page(
     state.store.audit(&ev, now).await?;
     let chrome = frame(state, user, "Situation log", done).await?;
     let csrf_query = chrome.csrf().to_string();
+    let status = form_status(&error);
     let page = LogPage {
         chrome,
         events,
@@ -692,7 +696,7 @@ async fn log_page(
         csrf_query,
         country: p.gazetteer.country.clone(),
     };
-    render(&page, StatusCode::OK)
+    render(&page, status)
 }
 
 pub async fn situation_log(
@@ -719,9 +723,11 @@ pub async fn add_event(
     Form(form): Form<RawEvent>,
 ) -> PageResult {
     let now = state.now();
+    // The same instant as the re-evaluation's, on the post's clock.
+    let today = svc::today(&state.store, now).await?;
     let mut raw = form.clone();
     if raw.at.trim().is_empty() {
-        raw.at = drawdown_storage::timestamp(now);
+        raw.at = drawdown_storage::timestamp(today);
     }
     match svc::record_events(&state.store, &[raw], 0, &user.actor(), &caller.source, now).await {
         Ok(_) => see_other("/posture/log?done=event"),
@@ -814,6 +820,70 @@ pub async fn import_events(
     }
 }
 
+/// Loads another country's gazetteer from an uploaded CSV (with its country's name).
+pub async fn load_gazetteer(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<auth::Caller>,
+    mut multipart: Multipart,
+) -> PageResult {
+    let (mut country, mut csv) = (String::new(), None);
+    let mut problem = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) if f.name() == Some("country") => match f.text().await {
+                Ok(t) => country = t,
+                Err(e) => problem = Some(format!("the upload failed: {e}")),
+            },
+            Ok(Some(f)) if f.name() == Some("file") => match f.bytes().await {
+                Ok(b) => csv = Some(b.to_vec()),
+                Err(e) => problem = Some(format!("the upload failed: {e}")),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                problem = Some(format!("the upload failed: {e}"));
+                break;
+            }
+        }
+    }
+    let text = match (problem, csv.filter(|b| !b.is_empty())) {
+        (Some(m), _) => Err(m),
+        (None, None) => Err("choose a CSV file of places".to_string()),
+        (None, Some(b)) => String::from_utf8(b)
+            .map_err(|_| "the file is not UTF-8 text (save it as CSV, UTF-8)".to_string()),
+    };
+    let result = match text {
+        Ok(text) => {
+            svc::load_gazetteer(
+                &state.store,
+                &country,
+                &text,
+                &user.actor(),
+                &caller.source,
+                state.now(),
+            )
+            .await
+        }
+        Err(m) => Err(WebError::BadRequest(m)),
+    };
+    match result {
+        Ok(_) => see_other("/posture/log?done=gazetteer"),
+        Err(WebError::BadRequest(m)) => {
+            log_page(
+                &state,
+                &user,
+                &caller.source,
+                "",
+                Some(m),
+                RawEvent::default(),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The situation log as CSV (audited), formula-safe.
 pub async fn log_csv(
     State(state): State<AppState>,
@@ -886,7 +956,8 @@ async fn tripwires_page(
     error: Option<(String, String)>,
     form: TripwireInput,
 ) -> PageResult {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let s = p.situation(now);
     let tripwires = p
@@ -1109,7 +1180,8 @@ async fn levels_page(
     error: Option<(String, String)>,
     form: svc::LevelInput,
 ) -> PageResult {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let current = p.current_name(now);
     let (error_for, error) = match error {
@@ -1186,7 +1258,8 @@ async fn tasks_page(
     done: &str,
     error: Option<String>,
 ) -> PageResult {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let all = user.can(Permission::ViewPosture);
     let status = form_status(&error);
@@ -1397,7 +1470,8 @@ pub async fn timeline(
     Extension(user): Extension<CurrentUser>,
     Query(q): Query<AtQuery>,
 ) -> PageResult {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let at = moment(&p, &q, now)?;
     let s = p.situation(at);
@@ -1445,8 +1519,10 @@ pub async fn timeline_pdf(
     Query(q): Query<AtQuery>,
 ) -> PageResult {
     let now = state.now();
+    // The same instant as the re-evaluation's, on the post's clock.
+    let today = svc::today(&state.store, now).await?;
     let p = svc::load(&state.store, now).await?;
-    let at = moment(&p, &q, now)?;
+    let at = moment(&p, &q, today)?;
     let bytes = svc::timeline_pdf(&p, at, now);
     let ev = AuditEvent::new(
         user.actor(),
@@ -1487,7 +1563,8 @@ struct Card {
 /// This area's card on the dashboard: the posture in force and any crossed tripwire awaiting
 /// a decision, with its facts.
 pub async fn dashboard_card(state: &AppState, user: &CurrentUser) -> Result<String, WebError> {
-    let now = state.now();
+    // The post's moment: the scenario clock's when an exercise runs one.
+    let now = state.scenario_now().await?;
     let p = svc::load(&state.store, now).await?;
     let s = p.situation(now);
     let (open, others) = crossed_now(&p, &s, now);

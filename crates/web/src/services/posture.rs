@@ -52,6 +52,16 @@ pub struct Posture {
     pub tasks: Vec<TaskRow>,
 }
 
+/// The post's moment at real time `now`: the scenario clock's time when an exercise (or the
+/// demo, set in August 2021) runs one, else `now`. Situations, crossings, declarations and
+/// ticks are on this clock; audit entries and `recorded_at` keep the real one.
+pub async fn today(store: &Store, now: OffsetDateTime) -> Result<OffsetDateTime, WebError> {
+    Ok(match store.scenario_clock().await? {
+        Some((at, set_at)) => crate::state::scenario_time(&at, &set_at, now).unwrap_or(now),
+        None => now,
+    })
+}
+
 /// The gazetteer in force: the one loaded, or Afghanistan's.
 pub async fn gazetteer(store: &Store) -> Result<Gazetteer, WebError> {
     Ok(store
@@ -405,7 +415,7 @@ pub async fn record_events(
         source,
     );
     store.add_posture_events(&events, actor, &ev, now).await?;
-    reevaluate(store, now, actor, source, now).await?;
+    reevaluate(store, today(store, now).await?, actor, source, now).await?;
     Ok(events.into_iter().map(|e| e.id).collect())
 }
 
@@ -527,7 +537,7 @@ pub async fn import_events(
         source,
     );
     store.add_posture_events(&events, actor, &ev, now).await?;
-    reevaluate(store, now, actor, source, now).await?;
+    reevaluate(store, today(store, now).await?, actor, source, now).await?;
     Ok(events.len())
 }
 
@@ -636,7 +646,7 @@ pub async fn save_tripwire(
         source,
     );
     store.save_posture_tripwire(&row, &ev, now).await?;
-    reevaluate(store, now, actor, source, now).await?;
+    reevaluate(store, today(store, now).await?, actor, source, now).await?;
     Ok(row.id)
 }
 
@@ -688,8 +698,9 @@ pub async fn retire_tripwire(
         ),
         source,
     );
+    let at = ts(today(store, now).await?);
     store
-        .retire_posture_tripwire(&t.id, actor, &ev, now)
+        .retire_posture_tripwire(&t.id, actor, &at, &ev, now)
         .await?;
     Ok(t.id.clone())
 }
@@ -734,8 +745,9 @@ pub async fn decide(
             "rationale: keep it under 8,000 characters".into(),
         ));
     }
+    let today = today(store, now).await?;
     let decided_at = if input.decided_at.trim().is_empty() {
-        now
+        today
     } else {
         parse_ts(&input.decided_at).ok_or_else(|| {
             WebError::BadRequest(format!(
@@ -744,7 +756,7 @@ pub async fn decide(
             ))
         })?
     };
-    if decided_at > now {
+    if decided_at > today {
         return Err(WebError::BadRequest(
             "decided_at: a decision cannot be recorded in the future".into(),
         ));
@@ -888,7 +900,13 @@ pub async fn tick_task(
         source,
     );
     store
-        .tick_posture_task(id, actor, &ts(done_at.unwrap_or(now)), &ev, now)
+        .tick_posture_task(
+            id,
+            actor,
+            &ts(done_at.unwrap_or(today(store, now).await?)),
+            &ev,
+            now,
+        )
         .await?;
     Ok(())
 }
@@ -928,7 +946,7 @@ pub async fn load_gazetteer(
         source,
     );
     store.set_posture_gazetteer(&g, &ev, now).await?;
-    reevaluate(store, now, actor, source, now).await?;
+    reevaluate(store, today(store, now).await?, actor, source, now).await?;
     Ok(g.places.len())
 }
 
