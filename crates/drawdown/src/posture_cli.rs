@@ -162,7 +162,7 @@ pub enum PostureCommand {
         #[arg(long)]
         country: String,
     },
-    /// Write the timeline (measures, tripwires, decisions, the log) as a PDF.
+    /// Write the timeline (measures, tripwires, decisions with what was in view then, the log) as a PDF.
     Pdf {
         #[command(flatten)]
         db: Db,

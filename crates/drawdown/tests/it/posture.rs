@@ -616,6 +616,22 @@ async fn the_command_line_records_imports_and_shows() {
     let out = dir.join("timeline.pdf");
     drawdown(&["posture", "pdf", "--out", &out.to_string_lossy()], &env).assert_ok();
     assert!(std::fs::read(&out).expect("pdf").starts_with(b"%PDF"));
+    // Read back: the decisions with their rationale and what the committee had in view.
+    let text = std::process::Command::new("pdftotext")
+        .args([&out.to_string_lossy(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF");
+    let text = String::from_utf8_lossy(&text.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("Decisions on record"), "{text}");
+    assert!(text.contains("Staff still move safely to HKIA."), "{text}");
+    assert!(
+        text.contains("In view then") && text.contains("Crossed:"),
+        "{text}"
+    );
+    assert!(text.contains("capitals_fallen:"), "{text}");
     let help = drawdown(&["situation", "add", "--help"], &[]);
     assert!(help.stdout.contains("--horizon") && help.stdout.contains("place_taken"));
 }

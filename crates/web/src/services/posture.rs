@@ -1220,6 +1220,47 @@ pub async fn edit_level(
     Ok(())
 }
 
+/// What a decision's snapshot had in view, in a few words: the tripwires crossed and the
+/// measures that count most.
+fn in_view(snapshot: &str) -> String {
+    let v: Json = serde_json::from_str(snapshot).unwrap_or_default();
+    let crossed: Vec<&str> = v["crossed"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|t| t["tripwire"].as_str()).collect())
+        .unwrap_or_default();
+    let measures: Vec<String> = v["measures"]
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .filter(|m| {
+                    matches!(
+                        m["measure"].as_str(),
+                        Some(
+                            "capitals_fallen" | "nearest_hostile_km" | "assessed_days_to_isolation"
+                        )
+                    )
+                })
+                .map(|m| {
+                    format!(
+                        "{}: {}",
+                        m["measure"].as_str().unwrap_or(""),
+                        m["text"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "Crossed: {}. {}",
+        if crossed.is_empty() {
+            "none".to_string()
+        } else {
+            crossed.join("; ")
+        },
+        measures.join(", ")
+    )
+}
+
 /// The timeline up to `at` as a PDF: what was known and decided, for the after-action review.
 pub fn timeline_pdf(p: &Posture, at: OffsetDateTime, now: OffsetDateTime) -> Vec<u8> {
     use drawdown_documents::{Document, PageSize};
@@ -1293,13 +1334,17 @@ pub fn timeline_pdf(p: &Posture, at: OffsetDateTime, now: OffsetDateTime) -> Vec
                 ),
                 format!("{}; attended: {}", x.decided_by, x.attendees),
                 x.rationale.clone(),
+                in_view(&x.snapshot),
             ]
         })
         .collect();
     if decisions.is_empty() {
         d.paragraph("None.");
     } else {
-        d.table(&["When (UTC)", "Decision", "Who", "Rationale"], &decisions);
+        d.table(
+            &["When (UTC)", "Decision", "Who", "Rationale", "In view then"],
+            &decisions,
+        );
     }
     d.subheading("Situation log");
     let events: Vec<Vec<String>> = p
