@@ -157,13 +157,85 @@ fn record(r: &AnyRow) -> Result<RecordRow> {
     })
 }
 
+fn kind(r: &AnyRow) -> Result<KindRow> {
+    Ok(KindRow {
+        slug: r.try_get("slug")?,
+        label: r.try_get("label")?,
+        unit: r.try_get("unit")?,
+        kg_per_unit: r.try_get("kg_per_unit")?,
+        priority: r.try_get("priority")?,
+        methods: r.try_get("methods")?,
+    })
+}
+
+/// Every row `sql` selects, each read by `read`.
+async fn rows<T>(
+    store: &Store,
+    sql: &'static str,
+    read: fn(&AnyRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let rows = sqlx::query(sql).fetch_all(&store.pool).await?;
+    rows.iter().map(read).collect()
+}
+
+/// The row `sql` selects for `$1 = id`, if there is one.
+async fn row<T>(
+    store: &Store,
+    sql: &'static str,
+    id: &str,
+    read: fn(&AnyRow) -> Result<T>,
+) -> Result<Option<T>> {
+    let row = sqlx::query(sql)
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    row.as_ref().map(read).transpose()
+}
+
+/// A unique constraint's refusal in the user's words; other errors as they are.
+fn taken(message: String) -> impl FnOnce(sqlx::Error) -> StorageError {
+    move |e| match StorageError::from(e) {
+        StorageError::Conflict(_) => StorageError::Conflict(message),
+        other => other,
+    }
+}
+
+/// What of a holding is sealed in bags not yet destroyed (`$holding`: its id in the query).
+macro_rules! sealed {
+    ($holding:literal) => {
+        concat!(
+            "CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = ",
+            $holding,
+            " AND b.record_id IS NULL), 0) AS BIGINT)"
+        )
+    };
+}
+
 macro_rules! select_holdings {
     ($rest:expr) => {
         concat!(
             "SELECT h.id, h.kind, h.description, h.quantity, h.initial_quantity, h.classification, h.location, \
-             h.custodian, h.priority, h.created_at, h.updated_at, \
-             CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) AS BIGINT) AS sealed \
-             FROM holdings h ",
+             h.custodian, h.priority, h.created_at, h.updated_at, ",
+            sealed!("h.id"),
+            " AS sealed FROM holdings h ",
+            $rest
+        )
+    };
+}
+
+macro_rules! select_devices {
+    ($rest:expr) => {
+        concat!(
+            "SELECT id, name, method, kg_per_hour, hours_per_day, status, location, updated_at FROM destruction_devices ",
+            $rest
+        )
+    };
+}
+
+macro_rules! select_bags {
+    ($rest:expr) => {
+        concat!(
+            "SELECT id, serial, holding_id, contents, quantity, sealed_by, sealed_at, record_id FROM burn_bags ",
             $rest
         )
     };
@@ -239,23 +311,12 @@ impl Store {
     // ------------------------------------------------------------ kinds and matrix
 
     pub async fn destruction_kinds(&self) -> Result<Vec<KindRow>> {
-        let rows = sqlx::query(
+        rows(
+            self,
             "SELECT slug, label, unit, kg_per_unit, priority, methods FROM destruction_kinds ORDER BY slug",
+            kind,
         )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(KindRow {
-                    slug: r.try_get("slug")?,
-                    label: r.try_get("label")?,
-                    unit: r.try_get("unit")?,
-                    kg_per_unit: r.try_get("kg_per_unit")?,
-                    priority: r.try_get("priority")?,
-                    methods: r.try_get("methods")?,
-                })
-            })
-            .collect()
+        .await
     }
 
     pub async fn add_destruction_kind(
@@ -280,32 +341,25 @@ impl Store {
         .bind(timestamp(now))
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => {
-                StorageError::Conflict(format!("a kind '{}' already exists", k.slug))
-            }
-            other => other,
-        })?;
+        .map_err(taken(format!("a kind '{}' already exists", k.slug)))?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The post's changes to the default matrix: (kind, method, allowed).
     pub async fn matrix_overrides(&self) -> Result<Vec<(String, String, bool)>> {
-        let rows = sqlx::query(
+        rows(
+            self,
             "SELECT kind, method, allowed FROM destruction_matrix ORDER BY kind, method",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
+            |r| {
                 Ok((
                     r.try_get("kind")?,
                     r.try_get("method")?,
                     r.try_get::<i64, _>("allowed")? != 0,
                 ))
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     pub async fn set_matrix_cell(
@@ -341,18 +395,16 @@ impl Store {
 
     /// Every holding, most sensitive first.
     pub async fn holdings(&self) -> Result<Vec<HoldingRow>> {
-        let rows = sqlx::query(select_holdings!("ORDER BY h.priority, h.kind, h.id"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(holding).collect()
+        rows(
+            self,
+            select_holdings!("ORDER BY h.priority, h.kind, h.id"),
+            holding,
+        )
+        .await
     }
 
     pub async fn holding(&self, id: &str) -> Result<Option<HoldingRow>> {
-        let row = sqlx::query(select_holdings!("WHERE h.id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(holding).transpose()
+        row(self, select_holdings!("WHERE h.id = $1"), id, holding).await
     }
 
     /// Adds holdings (one, or an imported file's rows) in one transaction.
@@ -395,24 +447,11 @@ impl Store {
     // ------------------------------------------------------------ devices
 
     pub async fn destruction_devices(&self) -> Result<Vec<DeviceRow>> {
-        let rows = sqlx::query(concat!(
-            "SELECT id, name, method, kg_per_hour, hours_per_day, status, location, updated_at FROM destruction_devices",
-            " ORDER BY name"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(device).collect()
+        rows(self, select_devices!("ORDER BY name"), device).await
     }
 
     pub async fn destruction_device(&self, id: &str) -> Result<Option<DeviceRow>> {
-        let row = sqlx::query(concat!(
-            "SELECT id, name, method, kg_per_hour, hours_per_day, status, location, updated_at FROM destruction_devices",
-            " WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(device).transpose()
+        row(self, select_devices!("WHERE id = $1"), id, device).await
     }
 
     pub async fn add_destruction_device(
@@ -437,12 +476,7 @@ impl Store {
         .bind(timestamp(now))
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => {
-                StorageError::Conflict(format!("a device named '{}' already exists", d.name))
-            }
-            other => other,
-        })?;
+        .map_err(taken(format!("a device named '{}' already exists", d.name)))?;
         tx.commit().await?;
         Ok(())
     }
@@ -477,24 +511,11 @@ impl Store {
     // ------------------------------------------------------------ burn bags
 
     pub async fn burn_bags(&self) -> Result<Vec<BurnBagRow>> {
-        let rows = sqlx::query(concat!(
-            "SELECT id, serial, holding_id, contents, quantity, sealed_by, sealed_at, record_id FROM burn_bags",
-            " ORDER BY serial"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(bag).collect()
+        rows(self, select_bags!("ORDER BY serial"), bag).await
     }
 
     pub async fn burn_bag(&self, id: &str) -> Result<Option<BurnBagRow>> {
-        let row = sqlx::query(concat!(
-            "SELECT id, serial, holding_id, contents, quantity, sealed_by, sealed_at, record_id FROM burn_bags",
-            " WHERE id = $1 OR serial = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(bag).transpose()
+        row(self, select_bags!("WHERE id = $1 OR serial = $1"), id, bag).await
     }
 
     /// Seals a bag: its quantity must fit in what is left of the holding and not already in
@@ -507,10 +528,11 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         append(&mut tx, event, now).await?;
-        let free: Option<i64> = sqlx::query_scalar(
-            "SELECT h.quantity - CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = h.id AND b.record_id IS NULL), 0) AS BIGINT) \
-             FROM holdings h WHERE h.id = $1",
-        )
+        let free: Option<i64> = sqlx::query_scalar(concat!(
+            "SELECT h.quantity - ",
+            sealed!("h.id"),
+            " FROM holdings h WHERE h.id = $1"
+        ))
         .bind(&b.holding_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -535,13 +557,10 @@ impl Store {
         .bind(timestamp(now))
         .execute(&mut *tx)
         .await
-        .map_err(|e| match StorageError::from(e) {
-            StorageError::Conflict(_) => StorageError::Conflict(format!(
-                "burn bag serial {} is already in use",
-                b.serial
-            )),
-            other => other,
-        })?;
+        .map_err(taken(format!(
+            "burn bag serial {} is already in use",
+            b.serial
+        )))?;
         tx.commit().await?;
         Ok(())
     }
@@ -550,18 +569,11 @@ impl Store {
 
     /// Every record, newest first.
     pub async fn destruction_records(&self) -> Result<Vec<RecordRow>> {
-        let rows = sqlx::query(select_records!("ORDER BY number DESC"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(record).collect()
+        rows(self, select_records!("ORDER BY number DESC"), record).await
     }
 
     pub async fn destruction_record(&self, id: &str) -> Result<Option<RecordRow>> {
-        let row = sqlx::query(select_records!("WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(record).transpose()
+        row(self, select_records!("WHERE id = $1"), id, record).await
     }
 
     /// Records a destruction and takes it off the holding, in one transaction. The holding
@@ -594,8 +606,11 @@ impl Store {
             }
         }
         let done = sqlx::query(
-            "UPDATE holdings SET quantity = quantity - $1, updated_at = $2 WHERE id = $3 AND quantity - \
-             CAST(COALESCE((SELECT SUM(b.quantity) FROM burn_bags b WHERE b.holding_id = $3 AND b.record_id IS NULL), 0) AS BIGINT) >= $1",
+            concat!(
+                "UPDATE holdings SET quantity = quantity - $1, updated_at = $2 WHERE id = $3 AND quantity - ",
+                sealed!("$3"),
+                " >= $1"
+            ),
         )
         .bind(r.quantity)
         .bind(&at)
