@@ -188,7 +188,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     now,
                 )
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(said)?;
                 println!("holding added: {id}");
                 Ok(())
             }
@@ -202,7 +202,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     .unwrap_or_default();
                 let n = svc::import_holdings(&store, &actor, "console", &name, &bytes, now)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .map_err(said)?;
                 println!("{n} holdings imported from {name}");
                 Ok(())
             }
@@ -246,7 +246,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                     now,
                 )
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(said)?;
                 println!(
                     "recorded {} ({id}); a second person must witness it: drawdown destroy witness {}",
                     svc::certificate_number(number),
@@ -264,14 +264,10 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
                             || svc::certificate_number(r.number) == record.trim().to_uppercase()
                     })
                     .with_context(|| format!("no destruction record '{record}'"))?;
-                let org = store
-                    .organisation()
-                    .await?
-                    .map(|(n, _)| n)
-                    .unwrap_or_default();
+                let org = svc::org_name(&store).await.map_err(said)?;
                 let sha = svc::witness(&store, &org, &actor, "console", &r.id, now)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .map_err(said)?;
                 println!(
                     "witnessed {}: certificate issued, sha256 {sha}",
                     svc::certificate_number(r.number)
@@ -280,14 +276,17 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
             }
             DestroyCommand::Plan { db, days } => {
                 let store = server::open(&db.db).await?;
-                let o = svc::overview(&store, now)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let o = svc::overview(&store, now).await.map_err(said)?;
                 print_plan(&o, days);
                 Ok(())
             }
         },
     }
+}
+
+/// A refusal of the services, as they word it.
+fn said(e: drawdown_web::WebError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
 }
 
 fn days_text(d: Option<f64>) -> String {
@@ -311,24 +310,15 @@ fn print_plan(o: &svc::Overview, days: usize) {
         }
     );
     println!("Zero: {}", days_text(p.days_to_zero));
-    let names: Vec<String> = p.bottleneck.iter().map(|d| o.device_name(d)).collect();
     println!(
         "Bottleneck: {} (must destroy: {})",
-        names.join(", "),
-        p.critical_kinds
-            .iter()
-            .map(|k| o.catalogue.label(k))
-            .collect::<Vec<_>>()
-            .join(", ")
+        o.device_names(&p.bottleneck),
+        o.catalogue.labels(&p.critical_kinds)
     );
     if !p.stuck.is_empty() {
         println!(
             "No working device approved for: {}",
-            p.stuck
-                .iter()
-                .map(|k| o.catalogue.label(k))
-                .collect::<Vec<_>>()
-                .join(", ")
+            o.catalogue.labels(&p.stuck)
         );
     }
     if !o.what_ifs.is_empty() {

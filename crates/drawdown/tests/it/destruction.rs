@@ -5,15 +5,18 @@
 use crate::harness::*;
 use serde_json::json;
 
+/// A list of the API (`holdings`, `devices`), as it reads now.
+async fn listed(s: &Server, who: &Session, list: &str) -> Vec<serde_json::Value> {
+    let path = format!("/api/v1/destruction/{list}");
+    let r = s.get(&path, Auth::Session(who)).await;
+    r.expect(200, &format!("GET {path}"));
+    r.json()[list].as_array().expect(list).clone()
+}
+
 /// A holding's quantity as the API reads it.
 async fn quantity(s: &Server, who: &Session, id: &str) -> i64 {
-    let r = s
-        .get("/api/v1/destruction/holdings", Auth::Session(who))
-        .await;
-    r.expect(200, "GET /api/v1/destruction/holdings");
-    r.json()["holdings"]
-        .as_array()
-        .expect("holdings")
+    listed(s, who, "holdings")
+        .await
         .iter()
         .find(|h| h["id"] == id)
         .and_then(|h| h["quantity"].as_i64())
@@ -34,18 +37,35 @@ async fn add_holding(s: &Server, who: &Session, kind: &str, q: &str, description
 }
 
 async fn device_id(s: &Server, who: &Session, name: &str) -> String {
-    let r = s
-        .get("/api/v1/destruction/devices", Auth::Session(who))
-        .await;
-    r.expect(200, "devices");
-    r.json()["devices"]
-        .as_array()
-        .expect("devices")
+    listed(s, who, "devices")
+        .await
         .iter()
         .find(|d| d["name"] == name)
         .and_then(|d| d["id"].as_str())
         .expect("device")
         .to_string()
+}
+
+/// A holding the API refuses, and the reason it gives.
+async fn refused_holding(s: &Server, who: &Session, body: serde_json::Value) -> String {
+    let r = s
+        .post_json(
+            "/api/v1/destruction/holdings",
+            Auth::Session(who),
+            &body,
+            true,
+        )
+        .await;
+    r.expect(400, &format!("refuse the holding {body}"));
+    r.json()["error"].as_str().unwrap_or("").to_string()
+}
+
+/// A holdings CSV as the import form uploads it.
+fn holdings_file(csv: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("holdings.csv"),
+    )
 }
 
 #[tokio::test]
@@ -256,36 +276,10 @@ async fn witnessed_destruction_end_to_end_with_refusals() {
     assert!(r.text().contains("is broken"));
     assert_eq!(quantity(&s, &officer, &ssd).await, 10);
     // Unknown kind, negative quantity on a holding.
-    let r = s
-        .post_json(
-            "/api/v1/destruction/holdings",
-            Auth::Session(&officer),
-            &json!({"kind": "unicorns", "quantity": 3}),
-            true,
-        )
-        .await;
-    r.expect(400, "unknown kind");
-    assert!(
-        r.json()["error"]
-            .as_str()
-            .unwrap_or("")
-            .contains("unknown kind 'unicorns'")
-    );
-    let r = s
-        .post_json(
-            "/api/v1/destruction/holdings",
-            Auth::Session(&officer),
-            &json!({"kind": "flags", "quantity": -3}),
-            true,
-        )
-        .await;
-    r.expect(400, "negative holding");
-    assert!(
-        r.json()["error"]
-            .as_str()
-            .unwrap_or("")
-            .contains("cannot be negative")
-    );
+    let why = refused_holding(&s, &officer, json!({"kind": "unicorns", "quantity": 3})).await;
+    assert!(why.contains("unknown kind 'unicorns'"), "{why}");
+    let why = refused_holding(&s, &officer, json!({"kind": "flags", "quantity": -3})).await;
+    assert!(why.contains("cannot be negative"), "{why}");
 
     // Burn bags: sealed, destroyed by serial once, traced.
     s.submit(
@@ -383,6 +377,9 @@ async fn witnessed_destruction_end_to_end_with_refusals() {
         .await;
     csv.expect(200, "CSV export");
     assert!(csv.text().contains("'=HYPERLINK"), "formula neutralised");
+    assert!(csv.text().starts_with(
+        "section,id,kind,description,quantity,unit,initial_quantity,classification,location,custodian,priority,method,device,burn_bag,operator,destroyed_at,witness,witnessed_at,status\n"
+    ));
     assert!(csv.text().contains("D-000001"));
     let summary = s
         .get("/destruction/summary.pdf", Auth::Session(&committee))
@@ -466,6 +463,47 @@ async fn witnessed_destruction_end_to_end_with_refusals() {
     r.expect(400, "the same kind twice");
     assert!(r.text().contains("already exists"));
 
+    // The holding form takes text; the API takes JSON numbers too (quantities, hours a day).
+    s.submit(
+        "/destruction/holdings",
+        &officer,
+        &[
+            ("kind", "flags"),
+            ("quantity", "7"),
+            ("description", "Form flags"),
+            ("priority", "2"),
+        ],
+    )
+    .await
+    .expect(303, "add a holding by the form");
+    let by_form = listed(&s, &officer, "holdings")
+        .await
+        .into_iter()
+        .find(|h| h["description"] == "Form flags")
+        .expect("the form's holding");
+    assert_eq!(by_form["quantity"], 7);
+    assert_eq!(by_form["priority"], 2);
+    let by_form = by_form["id"].as_str().expect("id").to_string();
+    s.post_json(
+        "/api/v1/destruction/records",
+        Auth::Session(&officer),
+        &json!({"holding": by_form, "quantity": 3, "method": "incinerate"}),
+        true,
+    )
+    .await
+    .expect(201, "record by the API, the quantity a number");
+    assert_eq!(quantity(&s, &officer, &by_form).await, 4);
+    let r = s
+        .post_json(
+            &format!("/api/v1/destruction/devices/{firebox}"),
+            Auth::Session(&officer),
+            &json!({"status": "working", "hours_per_day": 6}),
+            true,
+        )
+        .await;
+    r.expect(200, "hours a day as a number");
+    assert_eq!(r.json()["hours_per_day"], 6.0);
+
     // Viewers see, but do not record.
     let viewer = s.login("viewer").await;
     s.submit(
@@ -481,20 +519,17 @@ async fn witnessed_destruction_end_to_end_with_refusals() {
 async fn holdings_csv_import_is_whole_or_nothing_and_the_cli_works() {
     let s = Server::demo_small().await;
     let officer = s.login("destruction").await;
-    let count = |r: &Resp| r.json()["holdings"].as_array().map_or(0, |a| a.len());
-    let before = count(
-        &s.get("/api/v1/destruction/holdings", Auth::Session(&officer))
-            .await,
-    );
+    let before = listed(&s, &officer, "holdings").await.len();
 
     // A file with bad rows: refused, every problem named by row and field, nothing imported.
     let bad = "kind,quantity,description,classification\nclassified_paper,120,Safe 1,secret\nunicorns,3,Stable,\nssd,-4,Rack,secret\nflags,ten,Hall,\n";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bad.as_bytes().to_vec()).file_name("holdings.csv"),
-    );
     let r = s
-        .upload("/destruction/holdings/import", &officer, true, form)
+        .upload(
+            "/destruction/holdings/import",
+            &officer,
+            true,
+            holdings_file(bad),
+        )
         .await;
     r.expect(400, "bad CSV");
     let text = r.text();
@@ -513,30 +548,19 @@ async fn holdings_csv_import_is_whole_or_nothing_and_the_cli_works() {
             truncate(&text, 600)
         );
     }
-    assert_eq!(
-        count(
-            &s.get("/api/v1/destruction/holdings", Auth::Session(&officer))
-                .await
-        ),
-        before
-    );
+    assert_eq!(listed(&s, &officer, "holdings").await.len(), before);
 
     // A good file: imported whole.
     let good = "kind,quantity,description,classification,location,custodian,priority\nclassified_paper,120,Safe 1,secret,Annex,RSO,\nHard drives,30,Rack 2,secret,Server room,IMO,1\n";
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(good.as_bytes().to_vec()).file_name("holdings.csv"),
-    );
-    s.upload("/destruction/holdings/import", &officer, true, form)
-        .await
-        .expect(303, "good CSV");
-    assert_eq!(
-        count(
-            &s.get("/api/v1/destruction/holdings", Auth::Session(&officer))
-                .await
-        ),
-        before + 2
-    );
+    s.upload(
+        "/destruction/holdings/import",
+        &officer,
+        true,
+        holdings_file(good),
+    )
+    .await
+    .expect(303, "good CSV");
+    assert_eq!(listed(&s, &officer, "holdings").await.len(), before + 2);
 
     // The command line, on the same database: add, record as one person, witness as another.
     let db = sqlite_url(&s.db_path());
@@ -713,6 +737,10 @@ async fn the_ledger_on_postgresql() {
     store.migrate().await.expect("migrate");
     let now = time::OffsetDateTime::now_utc();
     let bad = |e: drawdown_web::WebError| e.to_string();
+    let record = |input: svc::RecordInput| {
+        let store = &store;
+        async move { svc::record_destruction(store, "ana", "test", &input, now).await }
+    };
 
     let paper = svc::add_holding(
         &store,
@@ -743,51 +771,30 @@ async fn the_ledger_on_postgresql() {
     let holding = store.holding(&paper).await.expect("read").expect("holding");
     assert_eq!((holding.quantity, holding.sealed), (100, 30));
     // Outside the bag only 70 can go; the bag goes by its serial, once.
-    let more = svc::record_destruction(
-        &store,
-        "ana",
-        "test",
-        &svc::RecordInput {
-            holding: paper.clone(),
-            quantity: "71".into(),
-            method: "burn".into(),
-            ..Default::default()
-        },
-        now,
-    )
+    let more = record(svc::RecordInput {
+        holding: paper.clone(),
+        quantity: "71".into(),
+        method: "burn".into(),
+        ..Default::default()
+    })
     .await;
     assert!(more.is_err());
-    let (bag_record, _) = svc::record_destruction(
-        &store,
-        "ana",
-        "test",
-        &svc::RecordInput {
-            bag: "BB-PG-1".into(),
-            method: "burn".into(),
-            device: firebox.clone(),
-            ..Default::default()
-        },
-        now,
-    )
+    let (bag_record, _) = record(svc::RecordInput {
+        bag: "BB-PG-1".into(),
+        method: "burn".into(),
+        device: firebox.clone(),
+        ..Default::default()
+    })
     .await
     .map_err(bad)
     .expect("destroy the bag");
-    assert!(
-        svc::record_destruction(
-            &store,
-            "ana",
-            "test",
-            &svc::RecordInput {
-                bag: "BB-PG-1".into(),
-                method: "burn".into(),
-                ..Default::default()
-            },
-            now,
-        )
-        .await
-        .is_err(),
-        "a bag is destroyed once"
-    );
+    let again = record(svc::RecordInput {
+        bag: "BB-PG-1".into(),
+        method: "burn".into(),
+        ..Default::default()
+    })
+    .await;
+    assert!(again.is_err(), "a bag is destroyed once");
     assert_eq!(
         store
             .holding(&paper)

@@ -7,18 +7,8 @@ use crate::{AppState, WebError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use drawdown_domain::audit::AuditEvent;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// A number or a string, as text (JSON clients send quantities either way).
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 async fn audit_read(
     state: &AppState,
@@ -27,9 +17,16 @@ async fn audit_read(
     action: &str,
     detail: String,
 ) -> Result<(), WebError> {
-    let ev = AuditEvent::new(user.actor(), action, "destruction", detail, &caller.source);
-    state.store.audit(&ev, state.now()).await?;
-    Ok(())
+    svc::audit_read(
+        &state.store,
+        &user.actor(),
+        &caller.source,
+        action,
+        "destruction",
+        detail,
+        state.now(),
+    )
+    .await
 }
 
 pub async fn holdings(
@@ -57,37 +54,12 @@ pub async fn holdings(
     })))
 }
 
-#[derive(Deserialize)]
-pub struct HoldingBody {
-    kind: String,
-    quantity: Value,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    classification: String,
-    #[serde(default)]
-    location: String,
-    #[serde(default)]
-    custodian: String,
-    #[serde(default)]
-    priority: Value,
-}
-
 pub async fn add_holding(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Extension(caller): Extension<Caller>,
-    Json(b): Json<HoldingBody>,
+    Json(input): Json<HoldingInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let input = HoldingInput {
-        kind: b.kind,
-        description: b.description,
-        quantity: text(&b.quantity),
-        classification: b.classification,
-        location: b.location,
-        custodian: b.custodian,
-        priority: text(&b.priority),
-    };
     let id = svc::add_holding(
         &state.store,
         &user.actor(),
@@ -145,35 +117,12 @@ pub async fn records(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct RecordBody {
-    #[serde(default)]
-    holding: String,
-    #[serde(default)]
-    bag: String,
-    #[serde(default)]
-    quantity: Value,
-    method: String,
-    #[serde(default)]
-    device: String,
-    #[serde(default)]
-    note: String,
-}
-
 pub async fn record(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Extension(caller): Extension<Caller>,
-    Json(b): Json<RecordBody>,
+    Json(input): Json<RecordInput>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let input = RecordInput {
-        holding: b.holding,
-        bag: b.bag,
-        quantity: text(&b.quantity),
-        method: b.method,
-        device: b.device,
-        note: b.note,
-    };
     let (id, number) = svc::record_destruction(
         &state.store,
         &user.actor(),
@@ -196,12 +145,7 @@ pub async fn witness(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let org = state
-        .store
-        .organisation()
-        .await?
-        .map(|(n, _)| n)
-        .unwrap_or_default();
+    let org = svc::org_name(&state.store).await?;
     let sha = svc::witness(
         &state.store,
         &org,
@@ -224,8 +168,8 @@ pub async fn witness(
 #[derive(Deserialize)]
 pub struct DeviceBody {
     status: String,
-    #[serde(default)]
-    hours_per_day: Value,
+    #[serde(default, deserialize_with = "svc::number_or_text")]
+    hours_per_day: String,
 }
 
 pub async fn update_device(
@@ -235,14 +179,13 @@ pub async fn update_device(
     Path(id): Path<String>,
     Json(b): Json<DeviceBody>,
 ) -> ApiResult {
-    let hours = text(&b.hours_per_day);
     svc::update_device(
         &state.store,
         &user.actor(),
         &caller.source,
         &id,
         &b.status,
-        Some(hours.as_str()),
+        Some(b.hours_per_day.as_str()),
         state.now(),
     )
     .await?;

@@ -61,11 +61,47 @@ async fn frame(
     Ok(c)
 }
 
-/// Refusals of a form come back on its page, with the reason; anything else is an error page.
-fn form_error(e: WebError) -> Result<String, WebError> {
-    match e {
-        WebError::BadRequest(m) | WebError::Conflict(m) => Ok(m),
-        other => Err(other),
+/// The pages a form comes back on when it is refused.
+#[derive(Clone, Copy)]
+enum FormPage {
+    Plan,
+    Holdings,
+    Devices,
+}
+
+impl FormPage {
+    /// The page again, with the reason the form was refused (a 400).
+    async fn refused(
+        self,
+        state: &AppState,
+        user: &CurrentUser,
+        source: &str,
+        reason: String,
+    ) -> PageResult {
+        match self {
+            FormPage::Plan => destruction_page(state, user, source, None, Some(reason)).await,
+            FormPage::Holdings => holdings_page(state, user, source, None, Some(reason)).await,
+            FormPage::Devices => devices_page(state, user, None, Some(reason)).await,
+        }
+    }
+}
+
+/// A form's outcome: done, on to `next`; refused (bad input, a conflict), back on `page` with
+/// the reason; anything else is an error page.
+async fn after_form<T>(
+    state: &AppState,
+    user: &CurrentUser,
+    source: &str,
+    outcome: Result<T, WebError>,
+    next: &str,
+    page: FormPage,
+) -> PageResult {
+    match outcome {
+        Ok(_) => see_other(next),
+        Err(WebError::BadRequest(m) | WebError::Conflict(m)) => {
+            page.refused(state, user, source, m).await
+        }
+        Err(other) => Err(other),
     }
 }
 
@@ -77,9 +113,42 @@ async fn audit_read(
     target: &str,
     detail: String,
 ) -> Result<(), WebError> {
-    let ev = AuditEvent::new(user.actor(), action, target, detail, source);
-    state.store.audit(&ev, state.now()).await?;
-    Ok(())
+    svc::audit_read(
+        &state.store,
+        &user.actor(),
+        source,
+        action,
+        target,
+        detail,
+        state.now(),
+    )
+    .await
+}
+
+/// Every method, for a form's choice.
+fn method_choices() -> Vec<Choice> {
+    Method::ALL
+        .iter()
+        .map(|m| Choice {
+            value: m.slug().into(),
+            label: m.label().into(),
+        })
+        .collect()
+}
+
+/// A PDF to download as `filename`.
+fn pdf_download(filename: &str, pdf: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 // ------------------------------------------------------------ the plan and the ledger
@@ -176,30 +245,13 @@ fn record_view(o: &Overview, r: &drawdown_storage::destruction::RecordRow, me: &
         quantity: count(&r.quantity),
         unit: o.catalogue.unit(&r.kind),
         method: r.method.replace('_', " "),
-        device: r
-            .device_id
-            .as_deref()
-            .map(|d| o.device_name(d))
-            .unwrap_or_default(),
-        bag: r
-            .burn_bag_id
-            .as_deref()
-            .and_then(|b| o.bags.iter().find(|x| x.id == b))
-            .map(|b| b.serial.clone())
-            .unwrap_or_default(),
+        device: o.record_device(r),
+        bag: o.record_bag(r),
         operator: r.operator.clone(),
         witness: r.witness.clone().unwrap_or_default(),
         pending: r.status == PENDING_WITNESS,
         mine: r.operator == me,
     }
-}
-
-/// Names devices by id for the plan's lines.
-fn names(o: &Overview, ids: &[String]) -> String {
-    ids.iter()
-        .map(|id| o.device_name(id))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn destruction_page(
@@ -220,10 +272,7 @@ async fn destruction_page(
     )
     .await?;
     let p = &o.plan;
-    let start: HashMap<String, i64> = o.holdings.iter().fold(HashMap::new(), |mut m, h| {
-        *m.entry(h.kind.clone()).or_default() += h.initial_quantity;
-        m
-    });
+    let start = o.at_start();
     let mut kinds: Vec<KindLeft> = o
         .catalogue
         .kinds
@@ -367,19 +416,9 @@ async fn destruction_page(
         days_to_target: days_text(p.days_to_target),
         days_to_zero: days_text(p.days_to_zero),
         meets: p.meets_deadline,
-        bottleneck: names(&o, &p.bottleneck),
-        critical: p
-            .critical_kinds
-            .iter()
-            .map(|k| o.catalogue.label(k))
-            .collect::<Vec<_>>()
-            .join(", "),
-        stuck: p
-            .stuck
-            .iter()
-            .map(|k| o.catalogue.label(k))
-            .collect::<Vec<_>>()
-            .join(", "),
+        bottleneck: o.device_names(&p.bottleneck),
+        critical: o.catalogue.labels(&p.critical_kinds),
+        stuck: o.catalogue.labels(&p.stuck),
         kinds,
         work,
         what_ifs: o
@@ -401,13 +440,7 @@ async fn destruction_page(
         can_manage: user.can(Permission::ManageDestruction),
         can_witness: user.can(Permission::WitnessDestruction),
         holdings,
-        methods: Method::ALL
-            .iter()
-            .map(|m| Choice {
-                value: m.slug().into(),
-                label: m.label().into(),
-            })
-            .collect(),
+        methods: method_choices(),
         devices,
         open_bags,
         error: error.clone(),
@@ -419,7 +452,7 @@ async fn destruction_page(
 /// all kinds, and the emergency level's kinds (the most sensitive) apart; the deadline marked.
 fn burn_down_svg(o: &Overview, now: time::OffsetDateTime) -> String {
     use crate::charts::{self, LineChart, Series, XAxis};
-    let kg = |kind: &str, q: f64| q * o.catalogue.kind(kind).map_or(1.0, |k| k.kg_per_unit);
+    let kg = |kind: &str, q: f64| o.catalogue.kg(kind, q);
     let urgent = |kind: &str| {
         o.catalogue
             .kind(kind)
@@ -579,13 +612,10 @@ pub async fn record_destruction(
     Extension(caller): Extension<auth::Caller>,
     Form(input): Form<RecordInput>,
 ) -> PageResult {
-    match svc::record_destruction(&s.store, &u.actor(), &caller.source, &input, s.now()).await {
-        Ok(_) => see_other("/destruction?done=recorded#pending"),
-        Err(e) => {
-            let m = form_error(e)?;
-            destruction_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    let outcome =
+        svc::record_destruction(&s.store, &u.actor(), &caller.source, &input, s.now()).await;
+    let next = "/destruction?done=recorded#pending";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Plan).await
 }
 
 pub async fn witness_destruction(
@@ -594,19 +624,10 @@ pub async fn witness_destruction(
     Extension(caller): Extension<auth::Caller>,
     Path(id): Path<String>,
 ) -> PageResult {
-    let org = s
-        .store
-        .organisation()
-        .await?
-        .map(|(n, _)| n)
-        .unwrap_or_default();
-    match svc::witness(&s.store, &org, &u.actor(), &caller.source, &id, s.now()).await {
-        Ok(_) => see_other("/destruction?done=witnessed#records"),
-        Err(e) => {
-            let m = form_error(e)?;
-            destruction_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    let org = svc::org_name(&s.store).await?;
+    let outcome = svc::witness(&s.store, &org, &u.actor(), &caller.source, &id, s.now()).await;
+    let next = "/destruction?done=witnessed#records";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Plan).await
 }
 
 pub async fn destruction_certificate(
@@ -635,17 +656,7 @@ pub async fn destruction_certificate(
         format!("{number} sha256={sha}"),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"certificate-{number}.pdf\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(pdf_download(&format!("certificate-{number}.pdf"), pdf))
 }
 
 pub async fn destruction_emergency(
@@ -664,7 +675,7 @@ pub async fn destruction_emergency(
             )));
         }
     };
-    match svc::set_emergency(
+    let outcome = svc::set_emergency(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -673,14 +684,9 @@ pub async fn destruction_emergency(
         get("deadline_hours"),
         s.now(),
     )
-    .await
-    {
-        Ok(()) => see_other("/destruction?done=settings"),
-        Err(e) => {
-            let m = form_error(e)?;
-            destruction_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction?done=settings";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Plan).await
 }
 
 // ------------------------------------------------------------ holdings and burn bags
@@ -815,13 +821,7 @@ async fn holdings_page(
                 label: format!("{} ({}, priority {})", k.label, k.unit.label(), k.priority),
             })
             .collect(),
-        methods: Method::ALL
-            .iter()
-            .map(|m| Choice {
-                value: m.slug().into(),
-                label: m.label().into(),
-            })
-            .collect(),
+        methods: method_choices(),
         columns: svc::CSV_COLUMNS.join(","),
         can_manage: user.can(Permission::ManageDestruction),
         error: error.clone(),
@@ -844,13 +844,9 @@ pub async fn add_holding(
     Extension(caller): Extension<auth::Caller>,
     Form(input): Form<svc::HoldingInput>,
 ) -> PageResult {
-    match svc::add_holding(&s.store, &u.actor(), &caller.source, &input, s.now()).await {
-        Ok(_) => see_other("/destruction/holdings?done=holding"),
-        Err(e) => {
-            let m = form_error(e)?;
-            holdings_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    let outcome = svc::add_holding(&s.store, &u.actor(), &caller.source, &input, s.now()).await;
+    let next = "/destruction/holdings?done=holding";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Holdings).await
 }
 
 pub async fn import_holdings(
@@ -859,6 +855,7 @@ pub async fn import_holdings(
     Extension(caller): Extension<auth::Caller>,
     mut multipart: Multipart,
 ) -> PageResult {
+    let refused = |reason: String| FormPage::Holdings.refused(&s, &u, &caller.source, reason);
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         match multipart.next_field().await {
@@ -866,49 +863,21 @@ pub async fn import_holdings(
                 let name = f.file_name().unwrap_or("holdings.csv").to_string();
                 match f.bytes().await {
                     Ok(b) => file = Some((name, b.to_vec())),
-                    Err(e) => {
-                        return holdings_page(
-                            &s,
-                            &u,
-                            &caller.source,
-                            None,
-                            Some(format!("the upload failed: {e}")),
-                        )
-                        .await;
-                    }
+                    Err(e) => return refused(format!("the upload failed: {e}")).await,
                 }
             }
             Ok(Some(_)) => {}
             Ok(None) => break,
-            Err(e) => {
-                return holdings_page(
-                    &s,
-                    &u,
-                    &caller.source,
-                    None,
-                    Some(format!("the upload failed: {e}")),
-                )
-                .await;
-            }
+            Err(e) => return refused(format!("the upload failed: {e}")).await,
         }
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return holdings_page(
-            &s,
-            &u,
-            &caller.source,
-            None,
-            Some("choose a CSV file of holdings".into()),
-        )
-        .await;
+        return refused("choose a CSV file of holdings".into()).await;
     };
-    match svc::import_holdings(&s.store, &u.actor(), &caller.source, &name, &bytes, s.now()).await {
-        Ok(_) => see_other("/destruction/holdings?done=imported"),
-        Err(e) => {
-            let m = form_error(e)?;
-            holdings_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    let outcome =
+        svc::import_holdings(&s.store, &u.actor(), &caller.source, &name, &bytes, s.now()).await;
+    let next = "/destruction/holdings?done=imported";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Holdings).await
 }
 
 pub async fn seal_bag(
@@ -918,7 +887,7 @@ pub async fn seal_bag(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    match svc::seal_bag(
+    let outcome = svc::seal_bag(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -928,14 +897,9 @@ pub async fn seal_bag(
         get("contents"),
         s.now(),
     )
-    .await
-    {
-        Ok(_) => see_other("/destruction/holdings?done=bag#bags"),
-        Err(e) => {
-            let m = form_error(e)?;
-            holdings_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction/holdings?done=bag#bags";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Holdings).await
 }
 
 pub async fn add_kind(
@@ -946,7 +910,7 @@ pub async fn add_kind(
 ) -> PageResult {
     let f = Fields(f);
     let methods: Vec<String> = f.all("methods").into_iter().map(String::from).collect();
-    match svc::add_kind(
+    let outcome = svc::add_kind(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -957,14 +921,9 @@ pub async fn add_kind(
         &methods,
         s.now(),
     )
-    .await
-    {
-        Ok(_) => see_other("/destruction/holdings?done=kind"),
-        Err(e) => {
-            let m = form_error(e)?;
-            holdings_page(&s, &u, &caller.source, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction/holdings?done=kind";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Holdings).await
 }
 
 /// The ledger for the after-action report: every holding and every record, as CSV (audited;
@@ -1003,17 +962,7 @@ pub async fn destruction_summary_pdf(
         format!("sha256={}", drawdown_documents::sha256_hex(&pdf)),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"destruction-summary.pdf\"",
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(pdf_download("destruction-summary.pdf", pdf))
 }
 
 // ------------------------------------------------------------ devices and the matrix
@@ -1080,13 +1029,7 @@ async fn devices_page(
             .iter()
             .map(|s| (s.slug(), s.label()))
             .collect(),
-        methods: Method::ALL
-            .iter()
-            .map(|m| Choice {
-                value: m.slug().into(),
-                label: m.label().into(),
-            })
-            .collect(),
+        methods: method_choices(),
         method_slugs: Method::ALL.iter().map(|m| m.slug()).collect(),
         matrix: cat
             .kinds
@@ -1121,7 +1064,7 @@ pub async fn add_device(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    match svc::add_device(
+    let outcome = svc::add_device(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -1132,14 +1075,9 @@ pub async fn add_device(
         get("location"),
         s.now(),
     )
-    .await
-    {
-        Ok(_) => see_other("/destruction/devices?done=device"),
-        Err(e) => {
-            let m = form_error(e)?;
-            devices_page(&s, &u, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction/devices?done=device";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Devices).await
 }
 
 pub async fn update_device(
@@ -1150,7 +1088,7 @@ pub async fn update_device(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    match svc::update_device(
+    let outcome = svc::update_device(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -1159,14 +1097,9 @@ pub async fn update_device(
         Some(get("hours_per_day")),
         s.now(),
     )
-    .await
-    {
-        Ok(()) => see_other("/destruction/devices?done=device"),
-        Err(e) => {
-            let m = form_error(e)?;
-            devices_page(&s, &u, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction/devices?done=device";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Devices).await
 }
 
 pub async fn set_matrix(
@@ -1180,16 +1113,13 @@ pub async fn set_matrix(
         "yes" => true,
         "no" => false,
         other => {
-            return devices_page(
-                &s,
-                &u,
-                None,
-                Some(format!("allowed: '{other}' is not yes or no")),
-            )
-            .await;
+            let reason = format!("allowed: '{other}' is not yes or no");
+            return FormPage::Devices
+                .refused(&s, &u, &caller.source, reason)
+                .await;
         }
     };
-    match svc::set_matrix(
+    let outcome = svc::set_matrix(
         &s.store,
         &u.actor(),
         &caller.source,
@@ -1198,14 +1128,9 @@ pub async fn set_matrix(
         allowed,
         s.now(),
     )
-    .await
-    {
-        Ok(()) => see_other("/destruction/devices?done=matrix#matrix"),
-        Err(e) => {
-            let m = form_error(e)?;
-            devices_page(&s, &u, None, Some(m)).await
-        }
-    }
+    .await;
+    let next = "/destruction/devices?done=matrix#matrix";
+    after_form(&s, &u, &caller.source, outcome, next, FormPage::Devices).await
 }
 
 // ------------------------------------------------------------ dashboard
@@ -1232,11 +1157,7 @@ struct Card {
 /// This area's card on the dashboard (a `<section class="card">`).
 pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<String, WebError> {
     let o = svc::overview(&state.store, state.now()).await?;
-    let kg: f64 = o
-        .remaining
-        .iter()
-        .map(|(k, q)| q * o.catalogue.kind(k).map_or(1.0, |k| k.kg_per_unit))
-        .sum();
+    let kg: f64 = o.remaining.iter().map(|(k, q)| o.catalogue.kg(k, *q)).sum();
     let line = if o.holdings.is_empty() {
         "No holdings inventoried yet.".to_string()
     } else {

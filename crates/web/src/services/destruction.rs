@@ -55,6 +55,45 @@ impl Catalogue {
     pub fn unit(&self, slug: &str) -> &'static str {
         self.kind(slug).map_or("units", |k| k.unit.label())
     }
+
+    /// `q` of a kind in kilograms (an unknown kind counts a unit as a kilogram).
+    pub fn kg(&self, slug: &str, q: f64) -> f64 {
+        q * self.kind(slug).map_or(1.0, |k| k.kg_per_unit)
+    }
+
+    /// "Classified paper, Hard drives".
+    pub fn labels(&self, slugs: &[String]) -> String {
+        slugs
+            .iter()
+            .map(|k| self.label(k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The post's name, as its documents state it.
+pub async fn org_name(store: &Store) -> Result<String, WebError> {
+    Ok(store
+        .organisation()
+        .await?
+        .map(|(n, _)| n)
+        .unwrap_or_default())
+}
+
+/// Records that someone read a list or took an export.
+pub async fn audit_read(
+    store: &Store,
+    actor: &str,
+    source: &str,
+    action: &str,
+    target: &str,
+    detail: String,
+    now: OffsetDateTime,
+) -> Result<(), WebError> {
+    store
+        .audit(&event(actor, action, target.into(), detail, source), now)
+        .await?;
+    Ok(())
 }
 
 pub async fn catalogue(store: &Store) -> Result<Catalogue, WebError> {
@@ -184,6 +223,36 @@ impl Overview {
             .find(|d| d.id == id)
             .map_or_else(|| id.to_string(), |d| d.name.clone())
     }
+    /// "Firebox 1, Shredder".
+    pub fn device_names(&self, ids: &[String]) -> String {
+        ids.iter()
+            .map(|id| self.device_name(id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    /// The device a record names, or "".
+    pub fn record_device(&self, r: &RecordRow) -> String {
+        r.device_id
+            .as_deref()
+            .map(|d| self.device_name(d))
+            .unwrap_or_default()
+    }
+    /// The serial of the burn bag a record destroyed, or "".
+    pub fn record_bag(&self, r: &RecordRow) -> String {
+        r.burn_bag_id
+            .as_deref()
+            .and_then(|b| self.bags.iter().find(|x| x.id == b))
+            .map(|b| b.serial.clone())
+            .unwrap_or_default()
+    }
+    /// What was held before any destruction, by kind.
+    pub fn at_start(&self) -> BTreeMap<String, i64> {
+        let mut start = BTreeMap::new();
+        for h in &self.holdings {
+            *start.entry(h.kind.clone()).or_default() += h.initial_quantity;
+        }
+        start
+    }
     pub fn deadline_days(&self) -> f64 {
         self.settings.deadline_hours as f64 / 24.0
     }
@@ -254,6 +323,16 @@ fn text_field(name: &str, v: &str, max: usize) -> Result<String, WebError> {
     Ok(v.to_string())
 }
 
+/// A JSON number or a string, as text: API clients send quantities either way, forms as text.
+pub fn number_or_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
 /// A whole quantity, as typed: "1,200" and "1200" are the same; negatives and fractions are
 /// refused with the field named.
 pub fn parse_quantity(field: &str, v: &str) -> Result<i64, WebError> {
@@ -278,6 +357,7 @@ pub struct HoldingInput {
     pub kind: String,
     #[serde(default)]
     pub description: String,
+    #[serde(deserialize_with = "number_or_text")]
     pub quantity: String,
     #[serde(default)]
     pub classification: String,
@@ -286,7 +366,7 @@ pub struct HoldingInput {
     #[serde(default)]
     pub custodian: String,
     /// Empty: the kind's default.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_text")]
     pub priority: String,
 }
 
@@ -784,7 +864,7 @@ pub struct RecordInput {
     pub holding: String,
     #[serde(default)]
     pub bag: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_text")]
     pub quantity: String,
     pub method: String,
     #[serde(default)]
@@ -1052,15 +1132,8 @@ pub fn certificate_pdf(c: &Certificate, at: OffsetDateTime) -> Vec<u8> {
 pub async fn summary_pdf(store: &Store, now: OffsetDateTime) -> Result<Vec<u8>, WebError> {
     use drawdown_documents::{Document, PageSize};
     let o = overview(store, now).await?;
-    let org = store
-        .organisation()
-        .await?
-        .map(|(n, _)| n)
-        .unwrap_or_default();
-    let mut start: BTreeMap<String, i64> = BTreeMap::new();
-    for h in &o.holdings {
-        *start.entry(h.kind.clone()).or_default() += h.initial_quantity;
-    }
+    let org = org_name(store).await?;
+    let start = o.at_start();
     let kinds: Vec<Vec<String>> = o
         .catalogue
         .kinds
@@ -1143,16 +1216,35 @@ pub async fn summary_pdf(store: &Store, now: OffsetDateTime) -> Result<Vec<u8>, 
     Ok(doc.finish())
 }
 
+/// The ledger's columns: a holding's, then a record's.
+const LEDGER_COLUMNS: [&str; 19] = [
+    "section",
+    "id",
+    "kind",
+    "description",
+    "quantity",
+    "unit",
+    "initial_quantity",
+    "classification",
+    "location",
+    "custodian",
+    "priority",
+    "method",
+    "device",
+    "burn_bag",
+    "operator",
+    "destroyed_at",
+    "witness",
+    "witnessed_at",
+    "status",
+];
+
 /// The ledger for the after-action report: holdings, then records, as one CSV. Cells that a
 /// spreadsheet would evaluate are neutralised.
 pub async fn ledger_csv(store: &Store, now: OffsetDateTime) -> Result<String, WebError> {
     let o = overview(store, now).await?;
-    let cell = crate::export::csv_cell;
-    let mut out = String::from(
-        "section,id,kind,description,quantity,unit,initial_quantity,classification,location,custodian,priority,method,device,burn_bag,operator,destroyed_at,witness,witnessed_at,status\n",
-    );
-    for h in &o.holdings {
-        let row = [
+    let holdings = o.holdings.iter().map(|h| {
+        [
             "holding".to_string(),
             h.id.clone(),
             h.kind.clone(),
@@ -1172,18 +1264,10 @@ pub async fn ledger_csv(store: &Store, now: OffsetDateTime) -> Result<String, We
             String::new(),
             String::new(),
             String::new(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    for r in o.records.iter().rev() {
-        let bag = r
-            .burn_bag_id
-            .as_deref()
-            .and_then(|b| o.bags.iter().find(|x| x.id == b))
-            .map(|b| b.serial.clone())
-            .unwrap_or_default();
-        let row = [
+        ]
+    });
+    let records = o.records.iter().rev().map(|r| {
+        [
             "record".to_string(),
             certificate_number(r.number),
             r.kind.clone(),
@@ -1196,19 +1280,14 @@ pub async fn ledger_csv(store: &Store, now: OffsetDateTime) -> Result<String, We
             String::new(),
             String::new(),
             r.method.clone(),
-            r.device_id
-                .as_deref()
-                .map(|d| o.device_name(d))
-                .unwrap_or_default(),
-            bag,
+            o.record_device(r),
+            o.record_bag(r),
             r.operator.clone(),
             r.destroyed_at.clone(),
             r.witness.clone().unwrap_or_default(),
             r.witnessed_at.clone().unwrap_or_default(),
             r.status.clone(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    Ok(out)
+        ]
+    });
+    Ok(crate::export::csv(&LEDGER_COLUMNS, holdings.chain(records)))
 }
