@@ -275,8 +275,11 @@ pub async fn overview(store: &Store, now: OffsetDateTime) -> Result<Overview, We
         if let Ok(due) =
             time::OffsetDateTime::parse(&p.due_at, &time::format_description::well_known::Rfc3339)
         {
-            settings.deadline_hours =
-                ((due - now).whole_minutes() as f64 / 60.0).ceil().max(0.0) as i64;
+            // The task is due on the post's clock (the scenario's, in an exercise or the demo).
+            let today = super::posture::today(store, now).await?;
+            settings.deadline_hours = ((due - today).whole_minutes() as f64 / 60.0)
+                .ceil()
+                .max(0.0) as i64;
         }
     }
     let records = store.destruction_records().await?;
