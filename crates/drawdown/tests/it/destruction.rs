@@ -713,24 +713,10 @@ async fn a_declared_posture_turns_on_emergency_destruction() {
 #[tokio::test]
 async fn the_ledger_on_postgresql() {
     use drawdown_web::services::destruction as svc;
-    use sqlx::Connection;
-    let Some(base) = std::env::var("DRAWDOWN_TEST_PG")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+    let Some(db) = PgDb::create("drawdown_dd").await else {
         return;
     };
-    let name = unique("drawdown_dd").to_lowercase();
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    let url = match base.rsplit_once('/') {
-        Some((host, _)) => format!("{host}/{name}"),
-        None => panic!("DRAWDOWN_TEST_PG has no database part"),
-    };
+    let url = db.url.clone();
     let store = drawdown_storage::Store::connect(&url, true)
         .await
         .expect("open");
@@ -828,9 +814,4 @@ async fn the_ledger_on_postgresql() {
     assert!((o.plan.days_to_zero.expect("a plan") - 70.0 / 500.0).abs() < 1e-6);
     assert!(store.verify_audit().await.expect("verify").is_intact());
     store.close().await;
-    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await;
 }

@@ -5,6 +5,7 @@
 
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, LOCATION, SET_COOKIE};
 use serde_json::Value;
+use sqlx::Connection;
 use std::fs::File;
 use std::io::Write;
 use std::net::TcpListener;
@@ -715,4 +716,84 @@ pub async fn sqlite_exec(path: &Path, sql: &str) {
 pub fn write_file(path: &Path, bytes: &[u8]) {
     let mut f = File::create(path).expect("create file");
     f.write_all(bytes).expect("write file");
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+fn pg_base() -> Option<String> {
+    match std::env::var("DRAWDOWN_TEST_PG") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_db(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+/// A database of its own on the test server, dropped (best effort) on drop.
+pub struct PgDb {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    /// A fresh database on DRAWDOWN_TEST_PG, or None (the test is skipped, and says so) when
+    /// no server is named. `tag` goes into the database's name.
+    pub async fn create(tag: &str) -> Option<PgDb> {
+        let base = pg_base()?;
+        let name = unique(tag).to_lowercase();
+        let mut c = sqlx::PgConnection::connect(&base)
+            .await
+            .expect("connect to DRAWDOWN_TEST_PG");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create database");
+        let _ = c.close().await;
+        Some(PgDb {
+            url: with_db(&base, &name),
+            admin_url: base,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let admin = self.admin_url.clone();
+        let name = self.name.clone();
+        // A runtime of its own on a thread of its own: drop runs inside the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async move {
+                let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await
+                .ok()?;
+                c.close().await.ok()
+            })
+        })
+        .join();
+    }
 }

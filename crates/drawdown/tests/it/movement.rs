@@ -1041,23 +1041,10 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
 #[tokio::test]
 async fn plans_and_manifests_on_postgresql() {
     use sqlx::Connection;
-    let Some(base) = std::env::var("DRAWDOWN_TEST_PG")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+    let Some(db) = PgDb::create("drawdown_mv").await else {
         return;
     };
-    let name = unique("drawdown_mv").to_lowercase();
-    let mut admin_db = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin_db)
-        .await
-        .expect("create database");
-    let url = match base.rsplit_once('/') {
-        Some((host, _)) => format!("{host}/{name}"),
-        None => panic!("DRAWDOWN_TEST_PG has no database part"),
-    };
+    let url = db.url.clone();
     let dir = TempDir::new("mv-pg");
     let key = dir.join("pg.key");
     init_with_key_file(&url, &key, "admin").assert_ok();
@@ -1346,11 +1333,6 @@ async fn plans_and_manifests_on_postgresql() {
     );
     let _ = c.close().await;
     drawdown(&["audit", "verify", "--db", &url], &[]).assert_ok();
-    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin_db)
-    .await;
 }
 
 #[tokio::test]

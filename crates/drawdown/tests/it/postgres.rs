@@ -7,85 +7,11 @@ use serde_json::json;
 use sqlx::Connection;
 use std::collections::BTreeSet;
 
-fn pg_base() -> Option<String> {
-    match std::env::var("DRAWDOWN_TEST_PG") {
-        Ok(u) if !u.trim().is_empty() => Some(u),
-        _ => {
-            eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
-            None
-        }
-    }
-}
-
-/// `url` with its database name replaced.
-fn with_db(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_part = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    format!("{host_part}/{name}{query}")
-}
-
-/// A database of its own on the test server, dropped (best effort) on drop.
-struct PgDb {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDb {
-    async fn create(base: &str) -> PgDb {
-        let name = unique("drawdown_it").to_lowercase();
-        let mut c = sqlx::PgConnection::connect(base)
-            .await
-            .expect("connect to DRAWDOWN_TEST_PG");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut c)
-            .await
-            .expect("create database");
-        let _ = c.close().await;
-        PgDb {
-            admin_url: base.to_string(),
-            url: with_db(base, &name),
-            name,
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let admin = self.admin_url.clone();
-        let name = self.name.clone();
-        // A runtime of its own on a thread of its own: drop runs inside the test's runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async move {
-                let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut c)
-                .await
-                .ok()?;
-                c.close().await.ok()
-            })
-        })
-        .join();
-    }
-}
-
 #[tokio::test]
 async fn postgres_deployment_end_to_end() {
-    let Some(base) = pg_base() else { return };
-    let db = PgDb::create(&base).await;
+    let Some(db) = PgDb::create("drawdown_it").await else {
+        return;
+    };
     let dir = TempDir::new("pg");
     let key = dir.join("pg.key");
     let r = init_with_key_file(&db.url, &key, "admin");
@@ -228,8 +154,9 @@ async fn postgres_deployment_end_to_end() {
 
 #[tokio::test]
 async fn sqlite_and_postgres_schemas_match() {
-    let Some(base) = pg_base() else { return };
-    let pg = PgDb::create(&base).await;
+    let Some(pg) = PgDb::create("drawdown_it").await else {
+        return;
+    };
     let r = drawdown(&["migrate", "--db", &pg.url], &[]);
     r.assert_ok();
     let dir = TempDir::new("schema");

@@ -1470,24 +1470,10 @@ async fn the_map_fills_the_provinces_by_status_and_another_gazetteer_gets_approx
 async fn levels_tripwires_and_tasks_on_postgresql() {
     use drawdown_domain::{Role, RoleSet};
     use drawdown_web::services::posture as svc;
-    use sqlx::Connection;
-    let Some(base) = std::env::var("DRAWDOWN_TEST_PG")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-    else {
-        eprintln!("skipped: DRAWDOWN_TEST_PG is not set (scripts/test sets it)");
+    let Some(db) = PgDb::create("drawdown_po").await else {
         return;
     };
-    let name = unique("drawdown_po").to_lowercase();
-    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .expect("create database");
-    let url = match base.rsplit_once('/') {
-        Some((host, _)) => format!("{host}/{name}"),
-        None => panic!("DRAWDOWN_TEST_PG has no database part"),
-    };
+    let url = db.url.clone();
     let store = drawdown_storage::Store::connect(&url, true)
         .await
         .expect("open");
@@ -1657,9 +1643,4 @@ async fn levels_tripwires_and_tasks_on_postgresql() {
     assert!(p.tripwire(&t).and_then(|r| r.retired_at.as_ref()).is_some());
     assert!(store.verify_audit().await.expect("verify").is_intact());
     store.close().await;
-    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await;
 }
