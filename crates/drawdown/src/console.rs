@@ -21,7 +21,7 @@ pub fn console_actor() -> String {
 }
 
 /// A secret from the environment, or asked at the terminal (twice when `confirm`).
-fn secret(env: &str, prompt: &str, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+pub(crate) fn secret(env: &str, prompt: &str, confirm: bool) -> anyhow::Result<Zeroizing<String>> {
     if let Ok(v) = std::env::var(env) {
         return Ok(Zeroizing::new(v));
     }

@@ -3,6 +3,7 @@
 
 mod accountability_cli;
 mod bench;
+mod bench_register;
 mod bench_registry;
 mod bench_resolve;
 mod console;

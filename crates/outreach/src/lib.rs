@@ -1,8 +1,7 @@
 //! Reaching people: who a message goes to (segments evaluated over facts the caller gives),
 //! what it says (templates in English, Dari and Pashto with per-person fields), how it is
 //! delivered (the SMS gateway's request shape, retries with backoff, a rate limit per
-//! channel), and the public self-registration form (its words in three languages and the
-//! checks on what was typed). Pure: no I/O, no clock (time is a parameter).
+//! channel), and the public self-registration form (the checks on what was typed). Pure: no I/O, no clock (time is a parameter).
 #![forbid(unsafe_code)]
 
 pub mod lang;

@@ -14,7 +14,7 @@ pub const MEMBER_ROWS: usize = 4;
 /// Any one field: longer is refused (names, numbers and addresses are short).
 pub const MAX_FIELD_CHARS: usize = 100;
 
-/// The statuses a person may claim, in the order [`crate::lang::Words::statuses`] names them.
+/// The statuses a person may claim, in the order the form lists them.
 /// A claim is recorded as "claimed, unverified" until a registrar sees a document.
 pub const CLAIMS: [Category; 6] = [
     Category::Citizen,
@@ -59,22 +59,6 @@ pub enum Problem {
     Province,
     Status,
     Member,
-}
-
-impl Problem {
-    pub fn text(self, w: &crate::lang::Words) -> &'static str {
-        match self {
-            Problem::Required => w.err_required,
-            Problem::Date => w.err_date,
-            Problem::Phone => w.err_phone,
-            Problem::Email => w.err_email,
-            Problem::Contact => w.err_contact,
-            Problem::TooLong => w.err_too_long,
-            Problem::Province => w.err_province,
-            Problem::Status => w.err_status,
-            Problem::Member => w.err_member,
-        }
-    }
 }
 
 /// A problem with one field of the form.

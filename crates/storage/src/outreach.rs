@@ -1,13 +1,158 @@
 //! Storage for outreach: self-registrations (rows of the list "Self-registration" written in
-//! group-committed batches), alert templates, alerts, the outbox and replies.
+//! group-committed batches through [`crate::batch`]), alert templates, saved segments, alerts,
+//! the outbox and replies; and what segments need to know of the movement and accountability
+//! tables (who is on which manifest, where each person was last admitted).
 
 use crate::audit::append;
+use crate::batch::{BatchWriter, Value, insert_rows};
 use crate::registry::{ImportWrite, NewSourceRow, write_import};
 use crate::{Result, Store, timestamp};
 use drawdown_domain::audit::AuditEvent;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
 use time::OffsetDateTime;
+
+/// One self-registration as the intake hands it to the writer: its rows (sealed, the person
+/// registering first) and the reference they come back with.
+#[derive(Clone, Debug)]
+pub struct RegistrationItem {
+    pub registration: NewRegistration,
+    pub rows: Vec<NewSourceRow>,
+}
+
+/// Writes self-registrations for [`crate::batch::Batcher`]: one transaction a batch holds the
+/// list "Self-registration" (made on first use), this hour's import of it (made or counted up:
+/// a surge is one import an hour, not one per batch), every row of every registration, the
+/// registrations, and one audit entry with the counts (nothing personal).
+pub struct RegistrationWriter {
+    /// The list's name.
+    pub list: String,
+    /// The id the list gets if this writer makes it.
+    pub new_list_id: String,
+    /// Time is a parameter: the import of the hour and the audit entry's moment.
+    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+}
+
+impl BatchWriter for RegistrationWriter {
+    type Item = RegistrationItem;
+    type Output = ();
+
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[RegistrationItem],
+    ) -> Result<Vec<std::result::Result<(), String>>> {
+        let now = (self.clock)();
+        let ts = timestamp(now);
+        let hour = ts.get(..13).unwrap_or(&ts).to_string();
+        let import_id = format!("self-registration-{hour}");
+        let label = format!("public form, {} UTC", hour.replace('T', " ") + ":00");
+        sqlx::query(
+            "INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, '[]', $3, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&self.new_list_id)
+        .bind(&self.list)
+        .bind(&ts)
+        .execute(&mut *conn)
+        .await?;
+        let source_id: String = sqlx::query_scalar("SELECT id FROM sources WHERE name = $1")
+            .bind(&self.list)
+            .fetch_one(&mut *conn)
+            .await?;
+        let n: i64 = items.iter().map(|i| i.rows.len() as i64).sum();
+        sqlx::query(
+            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
+             added, changed, unchanged, removed, created_by, created_at) \
+             VALUES ($1, $2, $3, 'form', 'UTF-8', $4, 0, $4, 0, 0, 0, 'public', $5) \
+             ON CONFLICT (id) DO UPDATE SET rows_read = imports.rows_read + excluded.rows_read, \
+             added = imports.added + excluded.added",
+        )
+        .bind(&import_id)
+        .bind(&source_id)
+        .bind(&label)
+        .bind(n)
+        .bind(&ts)
+        .execute(&mut *conn)
+        .await?;
+        let mut rows = Vec::with_capacity(n as usize * 8);
+        let mut regs = Vec::with_capacity(items.len() * 5);
+        let mut row_number = 0i64;
+        for item in items {
+            for r in &item.rows {
+                row_number += 1;
+                rows.extend([
+                    Value::text(&r.id),
+                    Value::text(&source_id),
+                    Value::text(&r.record_key),
+                    Value::text(&r.content_key),
+                    Value::Int(row_number),
+                    Value::text(&import_id),
+                    Value::text(&import_id),
+                    Value::Blob(r.sealed.clone()),
+                ]);
+            }
+            let g = &item.registration;
+            regs.extend([
+                Value::text(&g.reference),
+                Value::text(&g.secret_hash),
+                Value::text(&g.language),
+                Value::text(&g.row_ids),
+                Value::text(&ts),
+                Value::text(&ts),
+            ]);
+        }
+        insert_rows(
+            conn,
+            "INSERT INTO source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed)",
+            "",
+            8,
+            &rows,
+        )
+        .await?;
+        insert_rows(
+            conn,
+            "INSERT INTO registrations (reference, secret_hash, language, row_ids, created_at, updated_at)",
+            "",
+            6,
+            &regs,
+        )
+        .await?;
+        let ev = AuditEvent::new(
+            "public",
+            "registration.accept",
+            format!("import:{import_id}"),
+            format!("registrations={} rows={n}", items.len()),
+            "public form",
+        );
+        append(conn, &ev, now).await?;
+        Ok(items.iter().map(|_| Ok(())).collect())
+    }
+}
+
+/// A saved segment: its filters as JSON and in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentRecord {
+    pub id: String,
+    pub name: String,
+    pub filters: String,
+    pub description: String,
+    pub created_by: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// Where one person stands in the movement: the departure they are manifested on (with its
+/// gate and time) and the checkpoint they, or their household, were last admitted at.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PersonMovement {
+    pub person_id: String,
+    pub departure: Option<String>,
+    pub gate: String,
+    pub departs_at: String,
+    pub last_checkpoint: Option<String>,
+}
 
 /// One accepted self-registration (its rows are in the batch's import).
 #[derive(Clone, Debug)]
@@ -158,6 +303,18 @@ macro_rules! select_alerts {
     };
 }
 
+fn segment_record(r: &AnyRow) -> Result<SegmentRecord> {
+    Ok(SegmentRecord {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        filters: r.try_get("filters")?,
+        description: r.try_get("description")?,
+        created_by: r.try_get("created_by")?,
+        updated_by: r.try_get("updated_by")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
 fn message(r: &AnyRow) -> Result<MessageRecord> {
     Ok(MessageRecord {
         id: r.try_get("id")?,
@@ -221,122 +378,6 @@ async fn queue_messages(
 }
 
 impl Store {
-    /// Accepts a batch of self-registrations durably, in one transaction: the list
-    /// "Self-registration" (made on first use), this hour's import of it (made or counted
-    /// up: a surge is one import an hour, not one per batch), every row of every
-    /// registration, the registrations, and one audit entry. Returns the list's id.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn accept_registrations(
-        &self,
-        list: &str,
-        new_list_id: &str,
-        import_id: &str,
-        import_label: &str,
-        rows: &[NewSourceRow],
-        registrations: &[NewRegistration],
-        event: &AuditEvent,
-        now: OffsetDateTime,
-    ) -> Result<String> {
-        let ts = timestamp(now);
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO sources (id, name, mapping, created_at, updated_at) VALUES ($1, $2, '[]', $3, $3) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(new_list_id)
-        .bind(list)
-        .bind(&ts)
-        .execute(&mut *tx)
-        .await?;
-        let source_id: String = sqlx::query_scalar("SELECT id FROM sources WHERE name = $1")
-            .bind(list)
-            .fetch_one(&mut *tx)
-            .await?;
-        let n = rows.len() as i64;
-        sqlx::query(
-            "INSERT INTO imports (id, source_id, file_name, format, encoding, rows_read, rows_rejected, \
-             added, changed, unchanged, removed, created_by, created_at) \
-             VALUES ($1, $2, $3, 'form', 'UTF-8', $4, 0, $4, 0, 0, 0, 'public', $5) \
-             ON CONFLICT (id) DO UPDATE SET rows_read = imports.rows_read + excluded.rows_read, \
-             added = imports.added + excluded.added",
-        )
-        .bind(import_id)
-        .bind(&source_id)
-        .bind(import_label)
-        .bind(n)
-        .bind(&ts)
-        .execute(&mut *tx)
-        .await?;
-        // Eight values a row: 120 rows a statement stays under 1,000 parameters.
-        for chunk in rows.chunks(120) {
-            let mut sql = String::from(
-                "INSERT INTO source_rows (id, source_id, record_key, content_key, row_number, first_import, last_import, sealed) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let b = i * 8;
-                sql.push('(');
-                for c in 1..=8 {
-                    if c > 1 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!("${}", b + c));
-                }
-                sql.push(')');
-            }
-            // Only placeholders are generated; every value is bound.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(&r.id)
-                    .bind(&source_id)
-                    .bind(&r.record_key)
-                    .bind(&r.content_key)
-                    .bind(r.row_number)
-                    .bind(import_id)
-                    .bind(import_id)
-                    .bind(&r.sealed);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in registrations.chunks(150) {
-            let mut sql = String::from(
-                "INSERT INTO registrations (reference, secret_hash, language, row_ids, created_at, updated_at) VALUES ",
-            );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let b = i * 5;
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 5
-                ));
-            }
-            // Only placeholders are generated; every value is bound.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for r in chunk {
-                q = q
-                    .bind(&r.reference)
-                    .bind(&r.secret_hash)
-                    .bind(&r.language)
-                    .bind(&r.row_ids)
-                    .bind(&ts);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        append(&mut tx, event, now).await?;
-        tx.commit().await?;
-        Ok(source_id)
-    }
-
     pub async fn registration(&self, reference: &str) -> Result<Option<RegistrationRecord>> {
         let row = sqlx::query(
             "SELECT reference, secret_hash, language, row_ids, created_at, updated_at, updates \
@@ -406,6 +447,120 @@ impl Store {
         append(&mut tx, event, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every person on a manifest or seen at a checkpoint (others have neither). The last
+    /// checkpoint is the later of the person's own scan and their household's.
+    pub async fn movement_of_persons(&self) -> Result<Vec<PersonMovement>> {
+        let rows = sqlx::query(
+            "SELECT p.id, mp.departure_id, COALESCE(d.gate, '') AS gate, COALESCE(d.departs_at, '') AS departs_at, \
+             CASE WHEN wh.at IS NULL OR (wp.at IS NOT NULL AND wp.at >= wh.at) \
+                  THEN wp.checkpoint ELSE wh.checkpoint END AS checkpoint \
+             FROM persons p \
+             LEFT JOIN manifest_people mp ON mp.person_id = p.id \
+             LEFT JOIN departures d ON d.id = mp.departure_id \
+             LEFT JOIN whereabouts wp ON wp.subject = p.id \
+             LEFT JOIN whereabouts wh ON wh.subject = p.household_id \
+             WHERE mp.person_id IS NOT NULL OR wp.subject IS NOT NULL OR wh.subject IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PersonMovement {
+                    person_id: r.try_get(0)?,
+                    departure: r.try_get(1)?,
+                    gate: r.try_get(2)?,
+                    departs_at: r.try_get(3)?,
+                    last_checkpoint: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn saved_segments(&self) -> Result<Vec<SegmentRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, filters, description, created_by, updated_by, updated_at FROM segments ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(segment_record).collect()
+    }
+
+    pub async fn saved_segment(&self, name: &str) -> Result<Option<SegmentRecord>> {
+        let row = sqlx::query(
+            "SELECT id, name, filters, description, created_by, updated_by, updated_at FROM segments WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(segment_record).transpose()
+    }
+
+    /// Saves a segment under its name (replacing the filters of one with that name). True
+    /// when it is new.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_segment(
+        &self,
+        id: &str,
+        name: &str,
+        filters: &str,
+        description: &str,
+        actor: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let ts = timestamp(now);
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE segments SET filters = $1, description = $2, updated_by = $3, updated_at = $4 WHERE name = $5",
+        )
+        .bind(filters)
+        .bind(description)
+        .bind(actor)
+        .bind(&ts)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            sqlx::query(
+                "INSERT INTO segments (id, name, filters, description, created_by, created_at, updated_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $5, $6)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(filters)
+            .bind(description)
+            .bind(actor)
+            .bind(&ts)
+            .execute(&mut *tx)
+            .await?;
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(updated == 0)
+    }
+
+    /// Removes a saved segment; false when there is none by that name.
+    pub async fn delete_segment(
+        &self,
+        name: &str,
+        event: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("DELETE FROM segments WHERE name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        append(&mut tx, event, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn alert_templates(&self) -> Result<Vec<TemplateRecord>> {

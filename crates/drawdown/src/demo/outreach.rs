@@ -1,5 +1,6 @@
 //! The demo's outreach, as the post stood in August 2021: the alerts of those days as
-//! templates in English, Dari and Pashto; the security alert sent to every citizen, with what
+//! templates in English, Dari and Pashto; the saved segment "Citizens" and the security alert
+//! sent to it, with what
 //! the outbox made of it (mostly sent, some failed or bounced); and the self-registration list
 //! after the alert, submitted through the public form's own intake.
 //!
@@ -232,15 +233,20 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
             .await?;
     }
 
-    // The security alert to every citizen: composed by a registrar, approved by the
-    // committee when it reaches more people than the two-person threshold.
+    // The segment of citizens, saved for later messages; the security alert to it: composed
+    // by a registrar, approved by the committee when it reaches more people than the
+    // two-person threshold.
     let mut segment = Segment::default();
     segment.categories.insert("citizen".into());
+    alerts::save_segment(&state, "Citizens", &segment, "registrar", "console")
+        .await
+        .map_err(err)?;
     let draft = alerts::Draft {
         title: "Security alert: leave immediately (15 August)".into(),
         texts: templates[0].1.clone(),
         fields: HashMap::new(),
-        segment,
+        segment: Segment::default(),
+        saved_segment: Some("Citizens".into()),
         email: true,
         sms: true,
     };

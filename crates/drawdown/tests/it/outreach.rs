@@ -754,7 +754,7 @@ async fn the_small_demo_has_the_august_alerts_and_the_registrations() {
                 .starts_with("Security alert")
         })
         .unwrap_or_else(|| panic!("the security alert: {j}"));
-    assert_eq!(a["segment"], "category=citizen", "{a}");
+    assert_eq!(a["segment"], r#"saved "Citizens": category=citizen"#, "{a}");
     let d = &a["delivery"];
     let (sent, failed, bounced, queued) = (
         d["sent"].as_i64().unwrap(),
@@ -820,4 +820,390 @@ async fn the_small_demo_has_the_august_alerts_and_the_registrations() {
         })
         .sum();
     assert_eq!(accepted, 30, "30 registrations accepted: {audit}");
+}
+
+#[tokio::test]
+async fn segments_by_manifest_departure_and_checkpoint_saved_and_reused() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    let reach = async |body: serde_json::Value| {
+        let r = s
+            .post_json("/api/v1/alerts/reach", Auth::Session(&reg), &body, true)
+            .await;
+        r.expect(200, "reach");
+        r.json()
+    };
+    let everyone = reach(serde_json::json!({})).await["people"]
+        .as_i64()
+        .unwrap();
+    let on = reach(serde_json::json!({"manifested": true})).await["people"]
+        .as_i64()
+        .unwrap();
+    let off = reach(serde_json::json!({"manifested": false})).await["people"]
+        .as_i64()
+        .unwrap();
+    assert!(on > 0 && off > 0, "on {on}, off {off}");
+    assert_eq!(on + off, everyone, "every person is on a manifest or not");
+
+    // One departure: the segment is its manifest, as movement counts it.
+    let mv = s.login("movement").await;
+    let deps = s.get("/api/v1/departures", Auth::Session(&mv)).await.json();
+    let dep = deps["departures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["manifested"]["people"].as_i64().unwrap_or(0) > 0
+                && !d["gate"].as_str().unwrap_or("").is_empty()
+        })
+        .expect("a departure with people and a gate")
+        .clone();
+    let dep_id = dep["id"].as_str().unwrap().to_string();
+    let gate = dep["gate"].as_str().unwrap().to_string();
+    let j = reach(serde_json::json!({"departures": [dep_id]})).await;
+    assert_eq!(j["people"], dep["manifested"]["people"], "{j} vs {dep}");
+    assert_eq!(j["segment"], format!("departure={dep_id}"));
+
+    // The last checkpoint: the demo's day of scans left people at several.
+    let boarded = reach(
+        serde_json::json!({"last_checkpoints": ["boarding", "departed", "arrived"]}),
+    )
+    .await["people"]
+        .as_i64()
+        .unwrap();
+    let at_gate = reach(serde_json::json!({"last_checkpoints": ["gate"]})).await["people"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        boarded > 0 && at_gate > 0,
+        "boarded {boarded}, at the gate {at_gate}"
+    );
+    assert!(boarded + at_gate < everyone);
+
+    // Per-person fields: {departure} and {gate} from the person's own manifest.
+    let r = s
+        .submit(
+            "/alerts/compose",
+            &reg,
+            &[
+                ("title", "Report"),
+                (
+                    "en_body",
+                    "{name}: departure {departure}, report to the {gate} at {report_time}.",
+                ),
+                ("field_report_time", "06:00"),
+                ("departure", &dep_id),
+                ("email", "1"),
+                ("do", "preview"),
+            ],
+        )
+        .await;
+    r.expect(200, "preview");
+    let html = r.text();
+    let preview = &html[html.find(r#"id="preview""#).expect("a preview")..];
+    assert!(
+        preview.contains(&format!("departure {dep_id}, "))
+            && preview.contains(&format!("report to the {gate} at 06:00")),
+        "{}",
+        truncate(preview, 600)
+    );
+    assert!(
+        html.contains(&format!(r#"<option value="{dep_id}" selected>"#)),
+        "the filter kept"
+    );
+
+    // Saved on the compose page, then used again for a later message.
+    let r = s
+        .submit(
+            "/alerts/compose",
+            &reg,
+            &[
+                ("title", "x"),
+                ("en_body", "x"),
+                ("manifested", "yes"),
+                ("last_checkpoint", "gate"),
+                ("segment_name", "Waiting at the gate"),
+                ("do", "save_segment"),
+            ],
+        )
+        .await;
+    r.expect(200, "segment saved");
+    assert!(r.text().contains("Segment saved"));
+    let r = s
+        .submit(
+            "/alerts/compose",
+            &reg,
+            &[
+                ("title", "x"),
+                ("en_body", "x"),
+                ("use_segment", "Waiting at the gate"),
+                ("do", "load_segment"),
+            ],
+        )
+        .await;
+    r.expect(200, "segment loaded");
+    let html = r.text();
+    assert!(
+        html.contains(r#"<option value="gate" selected>"#),
+        "the checkpoint filter loaded"
+    );
+    assert!(
+        html.contains(r#"<option value="yes" selected>On a manifest"#),
+        "the manifest filter loaded"
+    );
+    assert!(html.contains(r#"name="saved_segment" value="Waiting at the gate""#));
+    let listed = s.get("/api/v1/segments", Auth::Session(&reg)).await.json();
+    let names: Vec<&str> = listed["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Citizens") && names.contains(&"Waiting at the gate"),
+        "{listed}"
+    );
+    // By the API, with its name: counted and sent the same way.
+    let j = reach(serde_json::json!({"saved_segment": "Waiting at the gate"})).await;
+    let expected =
+        reach(serde_json::json!({"manifested": true, "last_checkpoints": ["gate"]})).await;
+    assert_eq!(j["people"], expected["people"]);
+    let r = s
+        .post_json(
+            "/api/v1/alerts",
+            Auth::Session(&reg),
+            &serde_json::json!({
+                "title": "Stay at the gate",
+                "texts": {"en": {"subject": "", "body": "{name}, stay at the {gate}: your departure {departure} is boarding."}},
+                "saved_segment": "Waiting at the gate",
+                "email": true, "sms": true
+            }),
+            true,
+        )
+        .await;
+    r.expect(201, "sent with a saved segment");
+    let id = r.json()["alert_id"].as_str().unwrap().to_string();
+    let alerts = s.get("/api/v1/alerts", Auth::Session(&reg)).await.json();
+    let a = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        a["segment"],
+        r#"saved "Waiting at the gate": manifested=true last_checkpoint=gate"#
+    );
+    assert_eq!(a["people"], expected["people"]);
+    // An unknown name is refused and nothing is sent.
+    let r = s
+        .post_json(
+            "/api/v1/alerts",
+            Auth::Session(&reg),
+            &serde_json::json!({"title": "t", "texts": {"en": {"body": "b"}}, "saved_segment": "Nobody", "email": true}),
+            true,
+        )
+        .await;
+    r.expect(400, "unknown segment");
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("no saved segment")
+    );
+    let admin = s.login("admin").await;
+    let j = s
+        .get(
+            "/api/v1/audit?action=outreach.segment_saved",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    assert!(
+        j["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"] == "filters=[manifested=true last_checkpoint=gate]"),
+        "{j}"
+    );
+}
+
+#[tokio::test]
+async fn the_alerts_command_lists_previews_sends_and_keeps_the_two_person_rule() {
+    let s = Server::demo_small().await;
+    let db = sqlite_url(&s.db_path());
+    let key = s.key_path().to_string_lossy().into_owned();
+    let as_user = |user: &'static str, password: &'static str, threshold: &'static str| {
+        vec![
+            ("DRAWDOWN_USER", user),
+            ("DRAWDOWN_USER_PASSWORD", password),
+            ("DRAWDOWN_ALERT_APPROVAL_THRESHOLD", threshold),
+        ]
+    };
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut a = vec!["alerts"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--db", &db]);
+        drawdown(&a, env)
+    };
+    let r = run(&["list"], &[]);
+    r.assert_ok();
+    assert!(
+        r.stdout.contains("Security alert: leave immediately") && r.stdout.contains("sent"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["templates"], &[]);
+    r.assert_ok();
+    assert!(
+        r.stdout
+            .contains("Report to the gate  (English, Dari, Pashto)"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["segments"], &[]);
+    assert!(
+        r.stdout.contains("Citizens: category=citizen"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["reach", "--segment", "Citizens", "--key-file", &key], &[]);
+    r.assert_ok();
+    assert!(r.stdout.contains("Reaches 14 people"), "{}", r.stdout);
+
+    // A preview for one recipient, as the registrar.
+    let env = as_user("registrar", "demo-password", "50");
+    let r = run(
+        &[
+            "preview",
+            "--template",
+            "Report to the gate",
+            "--manifested",
+            "yes",
+            "--report-time",
+            "06:00",
+            "--bring",
+            "your passports",
+            "--key-file",
+            &key,
+        ],
+        &env,
+    );
+    r.assert_ok();
+    assert!(r.stdout.contains("Subject: Report to the "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("at 06:00 with your passports"),
+        "{}",
+        r.stdout
+    );
+
+    // Refused: a wrong password, a role that does not send alerts.
+    let r = run(
+        &[
+            "send",
+            "--template",
+            "Report to the gate",
+            "--segment",
+            "Citizens",
+            "--key-file",
+            &key,
+        ],
+        &as_user("registrar", "nope", "50"),
+    );
+    assert!(
+        !r.ok() && r.stderr.contains("username or password is wrong"),
+        "{}",
+        r.all()
+    );
+    let r = run(
+        &[
+            "send",
+            "--template",
+            "Report to the gate",
+            "--segment",
+            "Citizens",
+            "--key-file",
+            &key,
+        ],
+        &as_user("viewer", "demo-password", "50"),
+    );
+    assert!(
+        !r.ok() && r.stderr.contains("may not send alerts"),
+        "{}",
+        r.all()
+    );
+
+    // Above the threshold: held; the composer cannot approve it, a second person can.
+    let r = run(
+        &[
+            "send",
+            "--template",
+            "Do not travel to the airport",
+            "--segment",
+            "Citizens",
+            "--key-file",
+            &key,
+        ],
+        &as_user("registrar", "demo-password", "1"),
+    );
+    r.assert_ok();
+    assert!(
+        r.stdout.contains("waits for a second person's approval"),
+        "{}",
+        r.stdout
+    );
+    let id = r.stdout.split_whitespace().nth(1).unwrap().to_string();
+    let r = run(
+        &["approve", &id, "--key-file", &key],
+        &as_user("registrar", "demo-password", "1"),
+    );
+    assert!(
+        !r.ok() && r.stderr.contains("a second person must approve"),
+        "{}",
+        r.all()
+    );
+    let r = run(
+        &["approve", &id, "--key-file", &key],
+        &as_user("committee", "demo-password", "1"),
+    );
+    r.assert_ok();
+    assert!(r.stdout.contains("approved by committee"), "{}", r.stdout);
+    // The server's outbox takes it (no relay configured here: failed, with the reason).
+    let mut out = String::new();
+    for _ in 0..100 {
+        out = run(&["outbox", &id], &[]).stdout;
+        if out.contains("0 queued") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        out.contains("0 queued") && out.contains("no SMTP relay is configured"),
+        "{out}"
+    );
+    let r = run(&["outbox"], &[]);
+    assert!(
+        r.stdout.contains("email: ") && r.stdout.contains("sent"),
+        "{}",
+        r.stdout
+    );
+    let admin = s.login("admin").await;
+    let j = s
+        .get(
+            "/api/v1/audit?action=outreach.send_approved",
+            Auth::Session(&admin),
+        )
+        .await
+        .json();
+    let e = &j["entries"][0];
+    assert_eq!(e["actor"], "committee");
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap()
+            .contains("composed_by=registrar"),
+        "{e}"
+    );
 }

@@ -5,7 +5,7 @@ use crate::auth::{Caller, CurrentUser};
 use crate::services::outreach::alerts::{self, Draft};
 use crate::{AppState, WebError};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
 use drawdown_outreach::Segment;
@@ -26,14 +26,86 @@ pub async fn alerts_list(State(state): State<AppState>) -> ApiResult {
     })))
 }
 
+/// A segment's filters, or the name of a saved one.
+#[derive(Deserialize)]
+pub struct SegmentBody {
+    #[serde(flatten)]
+    segment: Segment,
+    saved_segment: Option<String>,
+}
+
 /// How many people and reachable addresses a segment holds.
-pub async fn reach(State(state): State<AppState>, Json(segment): Json<Segment>) -> ApiResult {
+pub async fn reach(State(state): State<AppState>, Json(body): Json<SegmentBody>) -> ApiResult {
+    let draft = alerts::with_saved_segment(
+        &state,
+        &Draft {
+            segment: body.segment,
+            saved_segment: body.saved_segment,
+            ..Default::default()
+        },
+    )
+    .await?;
     let facts = alerts::facts(&state).await?;
-    let r = segment.reach(&facts);
+    let r = draft.segment.reach(&facts);
     Ok(Json(json!({
-        "segment": segment.describe(),
+        "segment": draft.segment.describe(),
         "people": r.people, "email": r.email, "phone": r.phone, "unreachable": r.unreachable,
     })))
+}
+
+/// Saved segments, by name.
+pub async fn segments(State(state): State<AppState>) -> ApiResult {
+    let list = alerts::saved_segments(&state).await?;
+    Ok(Json(json!({
+        "segments": list.iter().map(|s| json!({
+            "name": s.name,
+            "segment": serde_json::from_str::<Value>(&s.filters).unwrap_or(Value::Null),
+            "description": s.description, "created_by": s.created_by,
+            "updated_by": s.updated_by, "updated_at": s.updated_at,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct SaveSegment {
+    name: String,
+    #[serde(default)]
+    segment: Segment,
+}
+
+/// Saves a segment under a name (201 new, 200 replaced), for later messages.
+pub async fn save_segment(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<SaveSegment>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let new = alerts::save_segment(
+        &state,
+        &body.name,
+        &body.segment,
+        &user.actor(),
+        &caller.source,
+    )
+    .await?;
+    Ok((
+        if new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(json!({"name": body.name.trim(), "segment": body.segment.describe()})),
+    ))
+}
+
+pub async fn delete_segment(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(name): Path<String>,
+) -> ApiResult {
+    alerts::delete_segment(&state, &name, &user.actor(), &caller.source).await?;
+    Ok(Json(json!({"deleted": name})))
 }
 
 /// Sends an alert (or holds it for a second person's approval above the threshold).

@@ -1,578 +1,10 @@
-//! Alerts: the section's pages and its card on the dashboard; and the public
-//! self-registration pages (no login: a person registers themselves and their household).
+//! Alerts: the section's pages (channels, outbox, compose with segments and previews, one
+//! alert with its deliveries, approval) and its card on the dashboard. The public
+//! self-registration pages are in `register.rs`.
 
 use super::*;
-use crate::services::outreach::{self as svc, Intake, TokenProblem};
+use crate::services::outreach as svc;
 use drawdown_outreach::Language;
-use drawdown_outreach::lang::Words;
-use drawdown_outreach::registration::{self as reg, FieldProblem, MAX_MEMBERS, MEMBER_PARTS};
-
-/// The public form's body is small: this is several times the largest honest submission.
-pub const MAX_REGISTRATION_BYTES: usize = 32 * 1024;
-
-fn language_of(asked: Option<&str>, headers: &HeaderMap) -> Language {
-    if let Some(l) = asked.and_then(Language::parse) {
-        return l;
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    for tag in accept.split(',') {
-        let code = tag.split(';').next().unwrap_or("").trim();
-        let primary = code.split('-').next().unwrap_or("");
-        if let Some(l) = Language::parse(primary) {
-            return l;
-        }
-    }
-    Language::En
-}
-
-struct FieldView {
-    name: String,
-    label: &'static str,
-    hint: &'static str,
-    value: String,
-    error: Option<&'static str>,
-    required: bool,
-    autocomplete: &'static str,
-    inputmode: &'static str,
-}
-
-#[derive(Template)]
-#[template(path = "outreach_register.html")]
-struct RegisterPage {
-    chrome: Chrome,
-    lang: Language,
-    langs: [Language; 3],
-    w: &'static Words,
-    base: &'static str,
-    heading: &'static str,
-    notice: String,
-    problems: Vec<(String, &'static str)>,
-    action: &'static str,
-    submit: &'static str,
-    token: String,
-    reference: String,
-    secret: String,
-    lead: Vec<FieldView>,
-    rows: Vec<(usize, Vec<FieldView>)>,
-    max_rows: usize,
-    provinces: Vec<(&'static str, &'static str)>,
-    statuses: Vec<(&'static str, &'static str)>,
-}
-
-#[derive(Template)]
-#[template(path = "outreach_registered.html")]
-struct RegisteredPage {
-    chrome: Chrome,
-    lang: Language,
-    w: &'static Words,
-    heading: &'static str,
-    reference: String,
-    secret: String,
-}
-
-#[derive(Template)]
-#[template(path = "outreach_update.html")]
-struct UpdatePage {
-    chrome: Chrome,
-    lang: Language,
-    langs: [Language; 3],
-    w: &'static Words,
-    token: String,
-    reference: String,
-    error: &'static str,
-}
-
-/// What the form held, and what went wrong with it.
-#[derive(Default)]
-struct Typed {
-    values: HashMap<String, String>,
-    problems: Vec<FieldProblem>,
-    rows: usize,
-}
-
-impl Typed {
-    fn get(&self, k: &str) -> &str {
-        self.values.get(k).map(String::as_str).unwrap_or("")
-    }
-}
-
-/// Where the form is going: a new registration, or an update of one.
-struct Mode {
-    action: &'static str,
-    reference: String,
-    secret: String,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn form_page(
-    state: &AppState,
-    lang: Language,
-    typed: &Typed,
-    notice: String,
-    mode: Mode,
-    status: StatusCode,
-) -> PageResult {
-    let w = lang.words();
-    let vault = state.vault()?;
-    let problem = |name: &str| {
-        typed
-            .problems
-            .iter()
-            .find(|p| p.field == name)
-            .map(|p| p.problem.text(w))
-    };
-    let field = |name: &str,
-                 label: &'static str,
-                 hint: &'static str,
-                 required: bool,
-                 autocomplete: &'static str,
-                 inputmode: &'static str| FieldView {
-        name: name.to_string(),
-        label,
-        hint,
-        value: typed.get(name).to_string(),
-        error: problem(name),
-        required,
-        autocomplete,
-        inputmode,
-    };
-    let lead = vec![
-        field("given_name", w.given_name, "", true, "given-name", ""),
-        field("family_name", w.family_name, "", false, "family-name", ""),
-        field(
-            "birth_date",
-            w.birth_date,
-            w.birth_hint,
-            true,
-            "bday",
-            "numeric",
-        ),
-        field("document_number", w.document_number, "", false, "off", ""),
-        field("phone", w.phone, w.phone_hint, false, "tel", "tel"),
-        field("email", w.email, "", false, "email", "email"),
-        field("province", w.province, "", true, "", ""),
-        field("status", w.status, "", true, "", ""),
-    ];
-    let labels = [
-        w.given_name,
-        w.family_name,
-        w.birth_date,
-        w.document_number,
-        w.relationship,
-    ];
-    let rows = (1..=typed.rows.clamp(1, MAX_MEMBERS))
-        .map(|i| {
-            let fields = MEMBER_PARTS
-                .iter()
-                .zip(labels)
-                .map(|(part, label)| {
-                    field(
-                        &reg::member_field(i, part),
-                        label,
-                        "",
-                        false,
-                        "off",
-                        if *part == "birth" { "numeric" } else { "" },
-                    )
-                })
-                .collect();
-            (i, fields)
-        })
-        .collect();
-    let update = !mode.reference.is_empty();
-    let page = RegisterPage {
-        chrome: Chrome::bare(w.title),
-        lang,
-        langs: Language::ALL,
-        w,
-        base: if update {
-            "/register/update"
-        } else {
-            "/register"
-        },
-        heading: if update { w.update_title } else { w.title },
-        notice,
-        problems: typed
-            .problems
-            .iter()
-            .map(|p| (p.field.clone(), p.problem.text(w)))
-            .collect(),
-        action: mode.action,
-        submit: if update { w.save } else { w.submit },
-        token: svc::form_token(&vault, state.now()),
-        reference: mode.reference,
-        secret: mode.secret,
-        lead,
-        rows,
-        max_rows: MAX_MEMBERS,
-        provinces: drawdown_outreach::provinces::choices(),
-        statuses: reg::CLAIMS
-            .iter()
-            .zip(w.statuses)
-            .map(|(c, label)| (c.slug(), label))
-            .collect(),
-    };
-    render(&page, status)
-}
-
-#[derive(Deserialize, Default)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
-fn unavailable(lang: Language) -> Response {
-    let w = lang.words();
-    let page = RegisteredPage {
-        chrome: Chrome::bare(w.title),
-        lang,
-        w,
-        heading: w.unavailable,
-        reference: String::new(),
-        secret: String::new(),
-    };
-    match page.render() {
-        Ok(html) => (StatusCode::SERVICE_UNAVAILABLE, Html(html)).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, w.unavailable).into_response(),
-    }
-}
-
-/// The public registration form.
-pub async fn register_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> PageResult {
-    let lang = language_of(q.lang.as_deref(), &headers);
-    if state.vault().is_err() {
-        return Ok(unavailable(lang));
-    }
-    let typed = Typed {
-        rows: reg::MEMBER_ROWS,
-        ..Default::default()
-    };
-    form_page(
-        &state,
-        lang,
-        &typed,
-        String::new(),
-        Mode {
-            action: "/register",
-            reference: String::new(),
-            secret: String::new(),
-        },
-        StatusCode::OK,
-    )
-}
-
-fn typed_from(form: Vec<(String, String)>) -> Typed {
-    let mut values = HashMap::new();
-    for (k, v) in form {
-        values.entry(k).or_insert(v);
-    }
-    let filled = (1..=MAX_MEMBERS)
-        .filter(|i| {
-            MEMBER_PARTS.iter().any(|p| {
-                values
-                    .get(&reg::member_field(*i, p))
-                    .is_some_and(|v: &String| !v.trim().is_empty())
-            })
-        })
-        .max()
-        .unwrap_or(0);
-    let asked: usize = values
-        .get("rows")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(reg::MEMBER_ROWS);
-    let more = if values.contains_key("more") { 4 } else { 0 };
-    Typed {
-        rows: (asked + more).max(filled).clamp(1, MAX_MEMBERS),
-        values,
-        problems: vec![],
-    }
-}
-
-/// The checks every public submission passes before its content is read: the form token,
-/// then the address's rate. `Some` is the page to show instead (the form kept).
-fn gate(
-    state: &AppState,
-    caller: &auth::Caller,
-    lang: Language,
-    typed: &Typed,
-    mode: impl Fn() -> Mode,
-) -> Option<PageResult> {
-    let w = lang.words();
-    let Ok(vault) = state.vault() else {
-        return Some(Ok(unavailable(lang)));
-    };
-    let now = state.now();
-    let o = &state.outreach;
-    if !o.admit(&caller.source, now, o.register.per_address_per_minute) {
-        return Some(form_page(
-            state,
-            lang,
-            typed,
-            w.rate_limited.into(),
-            mode(),
-            StatusCode::TOO_MANY_REQUESTS,
-        ));
-    }
-    match svc::spend_token(
-        o,
-        &vault,
-        typed.get("_token"),
-        now,
-        o.register.min_fill_seconds,
-    ) {
-        Ok(()) => None,
-        Err(TokenProblem::Expired | TokenProblem::TooFast) => Some(form_page(
-            state,
-            lang,
-            typed,
-            w.expired.into(),
-            mode(),
-            StatusCode::BAD_REQUEST,
-        )),
-    }
-}
-
-/// A registration sent.
-pub async fn register_submit(
-    State(state): State<AppState>,
-    Extension(caller): Extension<auth::Caller>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let mut typed = typed_from(form);
-    let lang = language_of(Some(typed.get("lang")), &headers);
-    let w = lang.words();
-    let new = || Mode {
-        action: "/register",
-        reference: String::new(),
-        secret: String::new(),
-    };
-    if typed.values.contains_key("more") {
-        return form_page(&state, lang, &typed, String::new(), new(), StatusCode::OK);
-    }
-    if let Some(page) = gate(&state, &caller, lang, &typed, new) {
-        return page;
-    }
-    // A bot filled the field people never see: it is told what a person is told, and
-    // nothing is kept.
-    if !typed.get("website").is_empty() {
-        return receipt(lang, svc::new_reference(), svc::new_secret());
-    }
-    let parsed = reg::parse(|k| typed.get(k), lang);
-    let registration = match parsed {
-        Ok(r) => r,
-        Err(problems) => {
-            typed.problems = problems;
-            return form_page(
-                &state,
-                lang,
-                &typed,
-                w.form_problem.into(),
-                new(),
-                StatusCode::BAD_REQUEST,
-            );
-        }
-    };
-    let vault = state.vault()?;
-    let clock = {
-        let s = state.clone();
-        std::sync::Arc::new(move || s.now())
-    };
-    match svc::register(&state.store, &state.outreach, &vault, &registration, clock).await? {
-        Intake::Accepted(r) => receipt(lang, r.reference, r.secret),
-        Intake::Busy => form_page(
-            &state,
-            lang,
-            &typed,
-            w.unavailable.into(),
-            new(),
-            StatusCode::SERVICE_UNAVAILABLE,
-        ),
-    }
-}
-
-fn receipt(lang: Language, reference: String, secret: String) -> PageResult {
-    let w = lang.words();
-    render(
-        &RegisteredPage {
-            chrome: Chrome::bare(w.done_title),
-            lang,
-            w,
-            heading: w.done_title,
-            reference,
-            secret,
-        },
-        StatusCode::OK,
-    )
-}
-
-fn update_login(
-    state: &AppState,
-    lang: Language,
-    reference: String,
-    error: &'static str,
-    status: StatusCode,
-) -> PageResult {
-    let vault = state.vault()?;
-    render(
-        &UpdatePage {
-            chrome: Chrome::bare(lang.words().update_title),
-            lang,
-            langs: Language::ALL,
-            w: lang.words(),
-            token: svc::form_token(&vault, state.now()),
-            reference,
-            error,
-        },
-        status,
-    )
-}
-
-/// Where a person gives their reference and secret to change their registration.
-pub async fn register_update_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> PageResult {
-    let lang = language_of(q.lang.as_deref(), &headers);
-    if state.vault().is_err() {
-        return Ok(unavailable(lang));
-    }
-    update_login(&state, lang, String::new(), "", StatusCode::OK)
-}
-
-/// Reference and secret given: the registration as it stands, to change.
-pub async fn register_update_open(
-    State(state): State<AppState>,
-    Extension(caller): Extension<auth::Caller>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let typed = typed_from(form);
-    let lang = language_of(Some(typed.get("lang")), &headers);
-    let w = lang.words();
-    let reference = typed.get("reference").to_string();
-    let vault = state.vault();
-    let Ok(vault) = vault else {
-        return Ok(unavailable(lang));
-    };
-    let now = state.now();
-    let o = &state.outreach;
-    // Guessing secrets is slow: few tries a minute from one address.
-    if !o.admit(&format!("update:{}", caller.source), now, 10)
-        || svc::spend_token(o, &vault, typed.get("_token"), now, 0).is_err()
-    {
-        return update_login(&state, lang, reference, w.expired, StatusCode::BAD_REQUEST);
-    }
-    let found =
-        svc::open_registration(&state.store, &vault, &reference, typed.get("secret")).await?;
-    let Some((rec, registration)) = found else {
-        return update_login(
-            &state,
-            lang,
-            reference,
-            w.update_wrong,
-            StatusCode::BAD_REQUEST,
-        );
-    };
-    let values: HashMap<String, String> = registration.fields().into_iter().collect();
-    let shown = Typed {
-        rows: registration
-            .members
-            .len()
-            .clamp(reg::MEMBER_ROWS, MAX_MEMBERS),
-        values,
-        problems: vec![],
-    };
-    form_page(
-        &state,
-        lang,
-        &shown,
-        String::new(),
-        Mode {
-            action: "/register/update/save",
-            reference: rec.reference,
-            secret: typed.get("secret").to_string(),
-        },
-        StatusCode::OK,
-    )
-}
-
-/// The changed registration saved.
-pub async fn register_update_save(
-    State(state): State<AppState>,
-    Extension(caller): Extension<auth::Caller>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let mut typed = typed_from(form);
-    let lang = language_of(Some(typed.get("lang")), &headers);
-    let w = lang.words();
-    let reference = typed.get("reference").to_string();
-    let secret = typed.get("secret").to_string();
-    let mode = || Mode {
-        action: "/register/update/save",
-        reference: reference.clone(),
-        secret: secret.clone(),
-    };
-    if typed.values.contains_key("more") {
-        return form_page(&state, lang, &typed, String::new(), mode(), StatusCode::OK);
-    }
-    if let Some(page) = gate(&state, &caller, lang, &typed, mode) {
-        return page;
-    }
-    let vault = state.vault()?;
-    let Some((rec, _)) = svc::open_registration(&state.store, &vault, &reference, &secret).await?
-    else {
-        return update_login(
-            &state,
-            lang,
-            reference,
-            w.update_wrong,
-            StatusCode::BAD_REQUEST,
-        );
-    };
-    let registration = match reg::parse(|k| typed.get(k), lang) {
-        Ok(r) => r,
-        Err(problems) => {
-            typed.problems = problems;
-            return form_page(
-                &state,
-                lang,
-                &typed,
-                w.form_problem.into(),
-                mode(),
-                StatusCode::BAD_REQUEST,
-            );
-        }
-    };
-    svc::update_registration(
-        &state.store,
-        &vault,
-        &rec,
-        &registration,
-        &caller.source,
-        state.now(),
-    )
-    .await?;
-    render(
-        &RegisteredPage {
-            chrome: Chrome::bare(w.updated),
-            lang,
-            w,
-            heading: w.updated,
-            reference: String::new(),
-            secret: String::new(),
-        },
-        StatusCode::OK,
-    )
-}
 
 struct AlertRow {
     id: String,
@@ -702,6 +134,8 @@ struct ComposeForm {
     sms: bool,
     preview_for: String,
     template_name: String,
+    saved_segment: String,
+    segment_name: String,
 }
 
 struct TextView {
@@ -731,6 +165,10 @@ struct ComposePage {
     languages: Vec<(String, String, bool)>,
     households: Vec<(String, String, bool)>,
     claims: Vec<(String, String, bool)>,
+    departures: Vec<(String, String, bool)>,
+    manifests: Vec<(String, String, bool)>,
+    checkpoints: Vec<(String, String, bool)>,
+    saved: Vec<(String, String, bool)>,
 }
 
 /// A draft from the compose form's fields.
@@ -779,8 +217,14 @@ fn draft_from(f: &Fields) -> svc::alerts::Draft {
             .filter_map(Language::parse)
             .collect(),
         lists: set("list"),
+        departures: set("departure"),
+        manifested: match f.get("manifested") {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        },
+        last_checkpoints: set("last_checkpoint"),
         household_of: Some(f.get("household_of").to_string()).filter(|v| !v.is_empty()),
-        ..Default::default()
     };
     svc::alerts::Draft {
         title: f.get("title").to_string(),
@@ -791,6 +235,7 @@ fn draft_from(f: &Fields) -> svc::alerts::Draft {
         },
         fields,
         segment,
+        saved_segment: Some(f.get("saved_segment").to_string()).filter(|v| !v.is_empty()),
         email: !f.get("email").is_empty(),
         sms: !f.get("sms").is_empty(),
     }
@@ -801,13 +246,14 @@ async fn compose_page(
     s: &AppState,
     u: &CurrentUser,
     d: &svc::alerts::Draft,
-    extra: (&str, &str, &str),
+    extra: (&str, &str, &str, &str),
     error: Option<String>,
     reach: Option<drawdown_outreach::Reach>,
     preview: Option<svc::alerts::Preview>,
     status: StatusCode,
 ) -> PageResult {
-    let (preview_for, template_name, flash) = extra;
+    let (preview_for, template_name, flash) = (extra.0, extra.1, extra.2);
+    let segment_name = extra.3;
     let seg = &d.segment;
     let sel = |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v);
     let lists = s
@@ -818,6 +264,47 @@ async fn compose_page(
         .map(|l| (l.name.clone(), l.name.clone(), sel(&seg.lists, &l.name)))
         .collect();
     let threshold = svc::alerts::approval_threshold();
+    // Departures someone is manifested on, soonest first; the checkpoints in their order.
+    let facts = svc::alerts::facts(s).await?;
+    let manifested: std::collections::HashSet<&str> = facts
+        .iter()
+        .filter_map(|p| p.departure.as_deref())
+        .collect();
+    let departures = s
+        .store
+        .departures()
+        .await?
+        .into_iter()
+        .filter(|d| manifested.contains(d.id.as_str()) || seg.departures.contains(&d.id))
+        .map(|d| {
+            let label = format!("{} · {} · {}", d.id, when(&d.departs_at), d.status);
+            let on = seg.departures.contains(&d.id);
+            (d.id, label, on)
+        })
+        .collect();
+    let checkpoints = s
+        .store
+        .checkpoints()
+        .await?
+        .into_iter()
+        .map(|c| {
+            let on = seg.last_checkpoints.contains(&c.code);
+            (c.code, c.name, on)
+        })
+        .collect();
+    let saved_name = d.saved_segment.clone().unwrap_or_default();
+    let saved = svc::alerts::saved_segments(s)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let on = r.name == saved_name;
+            (
+                r.name.clone(),
+                format!("{} ({})", r.name, r.description),
+                on,
+            )
+        })
+        .collect();
     use drawdown_outreach::segment::{ClaimFilter, HouseholdFilter};
     let page = ComposePage {
         chrome: chrome(s, u, "/alerts", "Compose an alert", Some(flash)).await?,
@@ -838,6 +325,8 @@ async fn compose_page(
             sms: d.sms,
             preview_for: preview_for.to_string(),
             template_name: template_name.to_string(),
+            saved_segment: saved_name.clone(),
+            segment_name: segment_name.to_string(),
         },
         texts: Language::ALL
             .iter()
@@ -910,6 +399,17 @@ async fn compose_page(
         .into_iter()
         .map(|(h, v, l)| (v.to_string(), l.to_string(), seg.claim == h))
         .collect(),
+        departures,
+        manifests: [
+            (None, "any", "Anyone"),
+            (Some(true), "yes", "On a manifest"),
+            (Some(false), "no", "On no manifest"),
+        ]
+        .into_iter()
+        .map(|(m, v, l)| (v.to_string(), l.to_string(), seg.manifested == m))
+        .collect(),
+        checkpoints,
+        saved,
     };
     render(&page, status)
 }
@@ -941,7 +441,17 @@ pub async fn alerts_compose(
         d.title = t.name;
         d.texts = serde_json::from_str(&t.texts).map_err(|e| WebError::Internal(e.to_string()))?;
     }
-    compose_page(&s, &u, &d, ("", "", ""), None, None, None, StatusCode::OK).await
+    compose_page(
+        &s,
+        &u,
+        &d,
+        ("", "", "", ""),
+        None,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Count and preview, send, or keep the texts as a template.
@@ -952,10 +462,51 @@ pub async fn alerts_compose_post(
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let f = Fields(form);
-    let d = draft_from(&f);
+    let mut d = draft_from(&f);
     let preview_for = f.get("preview_for").to_string();
     let template_name = f.get("template_name").to_string();
-    let extra = (preview_for.as_str(), template_name.as_str(), "");
+    let segment_name = f.get("segment_name").to_string();
+    if f.get("do") == "load_segment" {
+        // The saved segment's filters replace the form's.
+        d.saved_segment = Some(f.get("use_segment").to_string()).filter(|n| !n.is_empty());
+        if d.saved_segment.is_some() {
+            match svc::alerts::with_saved_segment(&s, &d).await {
+                Ok(loaded) => d = loaded,
+                Err(e @ WebError::BadRequest(_)) => {
+                    let extra = (preview_for.as_str(), template_name.as_str(), "", "");
+                    return compose_page(
+                        &s,
+                        &u,
+                        &d,
+                        extra,
+                        Some(e.to_string()),
+                        None,
+                        None,
+                        e.status(),
+                    )
+                    .await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    } else if let Some(name) = d.saved_segment.clone() {
+        // A saved segment whose filters were changed since it was loaded is no longer it.
+        let same = s
+            .store
+            .saved_segment(&name)
+            .await?
+            .and_then(|r| serde_json::from_str::<drawdown_outreach::Segment>(&r.filters).ok())
+            .is_some_and(|saved| saved == d.segment);
+        if !same {
+            d.saved_segment = None;
+        }
+    }
+    let extra = (
+        preview_for.as_str(),
+        template_name.as_str(),
+        "",
+        segment_name.as_str(),
+    );
     let (s, u, d) = (&s, &u, &d);
     let fail = |e: WebError| async move {
         let status = e.status();
@@ -1004,13 +555,42 @@ pub async fn alerts_compose_post(
                 s,
                 u,
                 d,
-                ("", "", "template-saved"),
+                ("", "", "template-saved", ""),
                 None,
                 None,
                 None,
                 StatusCode::OK,
             )
             .await
+        }
+        "save_segment" => {
+            match svc::alerts::save_segment(
+                s,
+                &segment_name,
+                &d.segment,
+                &u.actor(),
+                &caller.source,
+            )
+            .await
+            {
+                Ok(_) => {
+                    let mut saved = d.clone();
+                    saved.saved_segment = Some(segment_name.trim().to_string());
+                    compose_page(
+                        s,
+                        u,
+                        &saved,
+                        ("", "", "segment-saved", ""),
+                        None,
+                        None,
+                        None,
+                        StatusCode::OK,
+                    )
+                    .await
+                }
+                Err(e @ WebError::BadRequest(_)) => fail(e).await,
+                Err(e) => Err(e),
+            }
         }
         _ => {
             if let Err(e) = d.texts.check() {

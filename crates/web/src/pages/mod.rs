@@ -32,6 +32,7 @@ mod movement;
 mod people;
 mod posture;
 mod protection;
+mod register;
 mod registry;
 
 pub use account::*;
@@ -45,6 +46,7 @@ pub use movement::*;
 pub use people::*;
 pub use posture::*;
 pub use protection::*;
+pub use register::*;
 pub use registry::*;
 
 pub struct NavItem {
@@ -152,6 +154,7 @@ fn flash_text(code: &str) -> Option<&'static str> {
         "household-pinned" => "Pin changed.",
         "readiness-saved" => "Readiness saved: the next plan uses it.",
         "template-saved" => "Template saved.",
+        "segment-saved" => "Segment saved: choose it by name for a later message.",
         _ => return None,
     })
 }

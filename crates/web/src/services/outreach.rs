@@ -4,22 +4,22 @@
 //! Self-registrations are rows of the list "Self-registration", sealed like every list's
 //! rows, resolved with the others by the next resolution run. A submission is acknowledged
 //! only once its batch is committed (SQLite `synchronous = FULL`, or PostgreSQL's commit):
-//! one writer takes everything that queued while the previous batch was being written, so a
-//! surge costs one fsync per batch, not one per person.
+//! the group commit of `drawdown_storage::batch` takes everything that queued while the
+//! previous batch was being written, so a surge costs one fsync per batch, not one per person.
 
 use crate::WebError;
 use crate::services::registry::{RowValues, seal_row};
 use drawdown_domain::audit::AuditEvent;
 use drawdown_outreach::registration::Registration;
 use drawdown_storage::Store;
-use drawdown_storage::outreach::NewRegistration;
+use drawdown_storage::batch::{BatchConfig, BatchError, Batcher};
+use drawdown_storage::outreach::{NewRegistration, RegistrationItem, RegistrationWriter};
 use drawdown_storage::registry::NewSourceRow;
 use drawdown_vault::Vault;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot};
 
 /// The list self-registrations belong to.
 pub const SELF_REGISTRATION: &str = "Self-registration";
@@ -59,7 +59,7 @@ fn env_num<T: std::str::FromStr>(name: &str) -> Option<T> {
 pub struct Outreach {
     pub register: RegisterSettings,
     pub channels: outbox::Channels,
-    intake: OnceLock<mpsc::Sender<Submission>>,
+    intake: OnceLock<Batcher<RegistrationWriter>>,
     used_tokens: Mutex<HashMap<String, i64>>,
     /// Per address: the times (ms) of its submissions in the last minute, oldest first.
     per_address: Mutex<HashMap<String, std::collections::VecDeque<i64>>>,
@@ -233,12 +233,6 @@ pub struct Receipt {
     pub people: usize,
 }
 
-struct Submission {
-    registration: NewRegistration,
-    rows: Vec<NewSourceRow>,
-    done: oneshot::Sender<Result<(), String>>,
-}
-
 /// Seals a registration's rows (the caller's thread does the crypto, the writer only writes).
 fn sealed_rows(
     vault: &Vault,
@@ -284,8 +278,7 @@ pub async fn register(
         .collect();
     let rows = sealed_rows(vault, reg, &household, &ids)?;
     let people = rows.len();
-    let (done, wait) = oneshot::channel();
-    let sub = Submission {
+    let item = RegistrationItem {
         registration: NewRegistration {
             reference: reference.clone(),
             secret_hash: secret_hash(&secret),
@@ -293,86 +286,33 @@ pub async fn register(
             row_ids: serde_json::to_string(&ids).map_err(|e| WebError::Internal(e.to_string()))?,
         },
         rows,
-        done,
     };
-    let intake = outreach
-        .intake
-        .get_or_init(|| start_writer(store.clone(), clock));
-    if intake.try_send(sub).is_err() {
-        return Ok(Intake::Busy);
-    }
-    match wait.await {
-        Ok(Ok(())) => Ok(Intake::Accepted(Receipt {
+    let intake = outreach.intake.get_or_init(|| {
+        Batcher::spawn(
+            store.clone(),
+            BatchConfig {
+                max_items: MAX_BATCH,
+                queue_depth: INTAKE_QUEUE,
+            },
+            RegistrationWriter {
+                list: SELF_REGISTRATION.into(),
+                new_list_id: uuid::Uuid::now_v7().to_string(),
+                clock,
+            },
+        )
+    });
+    match intake.submit(item).await {
+        Ok(()) => Ok(Intake::Accepted(Receipt {
             reference,
             secret,
             people,
         })),
-        Ok(Err(e)) => Err(WebError::Internal(e)),
-        Err(_) => Err(WebError::Internal("the registration writer stopped".into())),
-    }
-}
-
-/// The one writer: takes what queued, writes it in one transaction, answers everyone.
-fn start_writer(
-    store: Store,
-    clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
-) -> mpsc::Sender<Submission> {
-    let (tx, mut rx) = mpsc::channel::<Submission>(INTAKE_QUEUE);
-    tokio::spawn(async move {
-        let new_list_id = uuid::Uuid::now_v7().to_string();
-        let mut batch: Vec<Submission> = Vec::with_capacity(MAX_BATCH);
-        while let Some(first) = rx.recv().await {
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(s) => batch.push(s),
-                    Err(_) => break,
-                }
-            }
-            let now = clock();
-            let hour = drawdown_storage::timestamp(now);
-            let hour = hour.get(..13).unwrap_or(&hour).to_string();
-            let import_id = format!("self-registration-{hour}");
-            let label = format!("public form, {} UTC", hour.replace('T', " ") + ":00");
-            let mut rows = Vec::new();
-            let mut regs = Vec::with_capacity(batch.len());
-            for s in &mut batch {
-                for mut r in std::mem::take(&mut s.rows) {
-                    r.row_number = rows.len() as i64 + 1;
-                    rows.push(r);
-                }
-                regs.push(s.registration.clone());
-            }
-            let ev = AuditEvent::new(
-                "public",
-                "registration.accept",
-                format!("import:{import_id}"),
-                format!("registrations={} rows={}", regs.len(), rows.len()),
-                "public form",
-            );
-            let result = store
-                .accept_registrations(
-                    SELF_REGISTRATION,
-                    &new_list_id,
-                    &import_id,
-                    &label,
-                    &rows,
-                    &regs,
-                    &ev,
-                    now,
-                )
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string());
-            if let Err(e) = &result {
-                tracing::error!(error = %e, registrations = regs.len(), "self-registration batch failed");
-            }
-            for s in batch.drain(..) {
-                let _ = s.done.send(result.clone());
-            }
+        Err(BatchError::Busy) => Ok(Intake::Busy),
+        Err(e) => {
+            tracing::error!(error = %e, "a self-registration was not written");
+            Err(WebError::Internal(e.to_string()))
         }
-    });
-    tx
+    }
 }
 
 /// The registration behind a reference, if the secret matches. The same error for an

@@ -10,7 +10,7 @@ use drawdown_domain::audit::AuditEvent;
 use drawdown_domain::people::{Category, PersonalDetails};
 use drawdown_outreach::template::{self, Fields, Texts};
 use drawdown_outreach::{Language, PersonFacts, Reach, Segment};
-use drawdown_storage::outreach::{AlertWrite, InboundRecord, NewMessage};
+use drawdown_storage::outreach::{AlertWrite, InboundRecord, NewMessage, PersonMovement};
 use drawdown_vault::Vault;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -24,9 +24,10 @@ pub fn approval_threshold() -> u64 {
         .unwrap_or(50)
 }
 
-/// Facts about every person, from the registry (category, priority, claim, household) and
-/// their lists' rows (province, language, which lists). Kept in memory a minute: building
-/// them opens every sealed record.
+/// Facts about every person, from the registry (category, priority, claim, household), their
+/// lists' rows (province, language, which lists), the manifests (departure) and the
+/// checkpoints (where they or their household were last admitted). Kept in memory a minute:
+/// building them opens every sealed record.
 pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> {
     if let Ok(f) = state.outreach.facts.lock()
         && let Some((at, v)) = f.as_ref()
@@ -62,6 +63,9 @@ pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> 
             }
         }
     }
+    let movement = state.store.movement_of_persons().await?;
+    let movement: HashMap<&str, &PersonMovement> =
+        movement.iter().map(|m| (m.person_id.as_str(), m)).collect();
     let mut household_size: HashMap<&str, u32> = HashMap::new();
     for p in &persons {
         if let Some(h) = p.household_id.as_deref() {
@@ -86,8 +90,12 @@ pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> 
             province,
             language,
             lists,
-            departure: None,
-            last_checkpoint: None,
+            departure: movement
+                .get(p.id.as_str())
+                .and_then(|m| m.departure.clone()),
+            last_checkpoint: movement
+                .get(p.id.as_str())
+                .and_then(|m| m.last_checkpoint.clone()),
             has_email: !d.email.trim().is_empty(),
             has_phone: !d.phone.trim().is_empty(),
         });
@@ -97,6 +105,116 @@ pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> 
         *f = Some((std::time::Instant::now(), Arc::clone(&v)));
     }
     Ok(v)
+}
+
+/// `RCH004, 16 Aug 2021 12:05 UTC`: a departure as a message names it.
+fn departure_words(id: &str, departs_at: &str) -> String {
+    let fmt = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year] [hour]:[minute] UTC"
+    );
+    match time::OffsetDateTime::parse(departs_at, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&fmt).ok())
+    {
+        Some(when) => format!("{id}, {when}"),
+        None => id.to_string(),
+    }
+}
+
+/// Each person's place in the movement, by person id.
+async fn movement_by_person(state: &AppState) -> Result<HashMap<String, PersonMovement>, WebError> {
+    Ok(state
+        .store
+        .movement_of_persons()
+        .await?
+        .into_iter()
+        .map(|m| (m.person_id.clone(), m))
+        .collect())
+}
+
+/// The draft with a saved segment's filters in place of its own, when it names one.
+pub async fn with_saved_segment(state: &AppState, draft: &Draft) -> Result<Draft, WebError> {
+    let mut d = draft.clone();
+    if let Some(name) = draft.saved_segment.as_deref().map(str::trim) {
+        let rec =
+            state.store.saved_segment(name).await?.ok_or_else(|| {
+                WebError::BadRequest(format!("no saved segment is named {name:?}"))
+            })?;
+        d.segment = serde_json::from_str(&rec.filters)
+            .map_err(|e| WebError::Internal(format!("segment {name}: {e}")))?;
+    }
+    Ok(d)
+}
+
+/// The segment in words, with its name when it is a saved one (for the audit log).
+fn segment_words(d: &Draft) -> String {
+    match &d.saved_segment {
+        Some(name) => format!("saved {name:?}: {}", d.segment.describe()),
+        None => d.segment.describe(),
+    }
+}
+
+/// Saved segments, by name.
+pub async fn saved_segments(
+    state: &AppState,
+) -> Result<Vec<drawdown_storage::outreach::SegmentRecord>, WebError> {
+    Ok(state.store.saved_segments().await?)
+}
+
+/// Saves a segment under a name (replacing the filters of one by that name); audited.
+pub async fn save_segment(
+    state: &AppState,
+    name: &str,
+    segment: &Segment,
+    actor: &str,
+    source_ip: &str,
+) -> Result<bool, WebError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+        return Err(WebError::BadRequest(
+            "give the segment a name of 1 to 120 characters".into(),
+        ));
+    }
+    let description = segment.describe();
+    let ev = AuditEvent::new(
+        actor,
+        "outreach.segment_saved",
+        format!("segment:{name}"),
+        format!("filters=[{description}]"),
+        source_ip,
+    );
+    let filters = serde_json::to_string(segment).map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(state
+        .store
+        .save_segment(
+            &uuid::Uuid::now_v7().to_string(),
+            name,
+            &filters,
+            &description,
+            actor,
+            &ev,
+            state.now(),
+        )
+        .await?)
+}
+
+pub async fn delete_segment(
+    state: &AppState,
+    name: &str,
+    actor: &str,
+    source_ip: &str,
+) -> Result<(), WebError> {
+    let ev = AuditEvent::new(
+        actor,
+        "outreach.segment_deleted",
+        format!("segment:{name}"),
+        "",
+        source_ip,
+    );
+    if !state.store.delete_segment(name, &ev, state.now()).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(())
 }
 
 fn details(vault: &Vault, id: &str, sealed: &[u8]) -> Result<PersonalDetails, WebError> {
@@ -113,6 +231,9 @@ pub struct Draft {
     /// The message's own values of `{departure}`, `{gate}`, `{report_time}`, `{bring}`.
     pub fields: HashMap<String, String>,
     pub segment: Segment,
+    /// A saved segment's name: when given, its filters are the segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_segment: Option<String>,
     pub email: bool,
     pub sms: bool,
 }
@@ -149,15 +270,31 @@ impl Draft {
         Ok(())
     }
 
-    fn fields_for(&self, name: &str) -> Fields {
+    /// The fields for one person: the message's own values, else the person's departure and
+    /// its gate from the manifest.
+    fn fields_for(&self, name: &str, movement: Option<&PersonMovement>) -> Fields {
         let mut f = Fields::new();
         f.insert("name", name.to_string());
         for k in template::FIELDS.iter().filter(|k| **k != "name") {
-            if let Some(v) = self.fields.get(*k) {
+            if let Some(v) = self.fields.get(*k).filter(|v| !v.trim().is_empty()) {
                 f.insert(k, v.clone());
             }
         }
+        if let Some(m) = movement {
+            if !self.has_field("departure")
+                && let Some(d) = &m.departure
+            {
+                f.insert("departure", departure_words(d, &m.departs_at));
+            }
+            if !self.has_field("gate") && !m.gate.trim().is_empty() {
+                f.insert("gate", m.gate.clone());
+            }
+        }
         f
+    }
+
+    fn has_field(&self, k: &str) -> bool {
+        self.fields.get(k).is_some_and(|v| !v.trim().is_empty())
     }
 
     /// How many addresses a reach gives with this draft's channels.
@@ -223,7 +360,8 @@ pub async fn preview(
         .unwrap_or(Language::En);
     let d = details(&vault, &p.id, &p.sealed)?;
     let (used, text) = draft.texts.for_language(lang);
-    let fields = draft.fields_for(&d.full_name());
+    let movement = movement_by_person(state).await?;
+    let fields = draft.fields_for(&d.full_name(), movement.get(person_id));
     let subject = template::render(&text.subject, &fields)
         .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let body =
@@ -280,12 +418,13 @@ async fn messages(state: &AppState, draft: &Draft) -> Result<Vec<NewMessage>, We
         .filter_map(|f| f.language.map(|l| (f.id.as_str(), l)))
         .collect();
     let persons = state.store.persons_by_ids(&chosen).await?;
+    let movement = movement_by_person(state).await?;
     let mut out = Vec::new();
     for p in persons {
         let d = details(&vault, &p.id, &p.sealed)?;
         let lang = lang_of.get(p.id.as_str()).copied().unwrap_or(Language::En);
         let (used, text) = draft.texts.for_language(lang);
-        let fields = draft.fields_for(&d.full_name());
+        let fields = draft.fields_for(&d.full_name(), movement.get(&p.id));
         let subject = template::render(&text.subject, &fields)
             .map_err(|e| WebError::BadRequest(e.to_string()))?
             .text;
@@ -340,6 +479,7 @@ pub async fn send(
     source_ip: &str,
 ) -> Result<Sent, WebError> {
     draft.check()?;
+    let draft = &with_saved_segment(state, draft).await?;
     let facts = facts(state).await?;
     let reach = draft.segment.reach(&facts);
     if reach.people == 0 {
@@ -355,7 +495,7 @@ pub async fn send(
     } else {
         messages(state, draft).await?
     };
-    let segment_text = draft.segment.describe();
+    let segment_text = segment_words(draft);
     let w = AlertWrite {
         id: id.clone(),
         title: draft.title.trim().to_string(),
@@ -422,6 +562,7 @@ pub fn draft_of(a: &drawdown_storage::outreach::AlertRecord) -> Result<Draft, We
         texts: serde_json::from_str(&a.texts).map_err(bad)?,
         fields: serde_json::from_str(&a.fields).map_err(bad)?,
         segment: serde_json::from_str(&a.segment).map_err(bad)?,
+        saved_segment: None,
         email: a.channels.contains("email"),
         sms: a.channels.contains("sms"),
     })
