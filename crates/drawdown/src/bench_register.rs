@@ -237,10 +237,15 @@ async fn measure(dir: &std::path::Path, args: Args) -> anyhow::Result<()> {
         );
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            let (mut accepted, mut limited, mut errors) = (0usize, 0usize, 0usize);
+            let (mut accepted, mut limited, mut errors, mut phones) =
+                (0usize, 0usize, 0usize, 0usize);
             let mut first_error = None;
             'phones: loop {
+                if next.load(Ordering::Relaxed) >= total {
+                    break;
+                }
                 let from = address(next_address.fetch_add(1, Ordering::Relaxed));
+                phones += 1;
                 let Ok(mut sender) = connect(from, server_addr).await else {
                     errors += 1;
                     continue;
@@ -277,13 +282,14 @@ async fn measure(dir: &std::path::Path, args: Args) -> anyhow::Result<()> {
                     }
                 }
             }
-            (lat, accepted, limited, errors, first_error)
+            (lat, accepted, limited, errors, first_error, phones)
         }));
     }
-    let (mut lat, mut accepted, mut limited, mut errors) = (Vec::new(), 0, 0, 0);
+    let (mut lat, mut accepted, mut limited, mut errors, mut phones) = (Vec::new(), 0, 0, 0, 0);
     let mut first_error = None;
     for t in tasks {
-        let (l, a, r, e, f) = t.await?;
+        let (l, a, r, e, f, p) = t.await?;
+        phones += p;
         lat.extend(l);
         accepted += a;
         limited += r;
@@ -293,7 +299,7 @@ async fn measure(dir: &std::path::Path, args: Args) -> anyhow::Result<()> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
-    let phones = next_address.load(Ordering::Relaxed);
+    let last = next_address.load(Ordering::Relaxed);
     println!(
         "  submissions: {accepted} accepted of {total} in {secs:.2} s = {:.0} accepted/s (durable before each answer); \
          request p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; from {phones} addresses ({} to {}), at most {per_address} each; {limited} refused by the limit, {errors} errors{}",
@@ -302,7 +308,7 @@ async fn measure(dir: &std::path::Path, args: Args) -> anyhow::Result<()> {
         percentile(&mut lat, 0.99),
         percentile(&mut lat, 1.0),
         address(0),
-        address(phones.saturating_sub(1)),
+        address(last.saturating_sub(1)),
         first_error
             .map(|e| format!(" (first: {e})"))
             .unwrap_or_default()
@@ -310,7 +316,7 @@ async fn measure(dir: &std::path::Path, args: Args) -> anyhow::Result<()> {
 
     // 4. The limit is on: one more address sends one more than it may.
     if limit > 0 {
-        let from = address(phones + 1);
+        let from = address(last + 1);
         let mut sender = connect(from, server_addr).await?;
         let mut statuses = Vec::new();
         for k in 0..extra {

@@ -230,6 +230,7 @@ routes! {
     get "/api/v1/alerts" => api::outreach::alerts_list, Need::Perm(SendAlerts), "Alerts with their delivery counts";
     post "/api/v1/alerts/reach" => api::outreach::reach, Need::Perm(SendAlerts), "People and reachable addresses of a segment";
     post "/api/v1/alerts" => api::outreach::send, Need::Perm(SendAlerts), "Send an alert (held for approval above the threshold)";
+    post "/api/v1/alerts/{id}/approve" => api::outreach::approve, Need::Perm(SendAlerts), "Approve another person's alert, in your own session (two-person rule)";
     get "/api/v1/segments" => api::outreach::segments, Need::Perm(SendAlerts), "Saved segments";
     post "/api/v1/segments" => api::outreach::save_segment, Need::Perm(SendAlerts), "Save a segment under a name, for later messages";
     post "/api/v1/segments/{name}/delete" => api::outreach::delete_segment, Need::Perm(SendAlerts), "Remove a saved segment";

@@ -1164,6 +1164,34 @@ async fn the_alerts_command_lists_previews_sends_and_keeps_the_two_person_rule()
         "{}",
         r.all()
     );
+    // Through the API: a device token is not a person; the composer's own session is refused.
+    let admin = s.login("admin").await;
+    let r = s
+        .post_json(
+            "/api/v1/tokens",
+            Auth::Session(&admin),
+            &serde_json::json!({"name": "alerts script", "role": "registrar"}),
+            true,
+        )
+        .await;
+    r.expect(201, "a registrar token");
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let approve = format!("/api/v1/alerts/{id}/approve");
+    let r = s
+        .post_json(
+            &approve,
+            Auth::Bearer(&token),
+            &serde_json::json!({}),
+            false,
+        )
+        .await;
+    r.expect(400, "a token cannot approve");
+    assert!(r.json()["error"].as_str().unwrap().contains("own session"));
+    let reg = s.login("registrar").await;
+    let r = s
+        .post_json(&approve, Auth::Session(&reg), &serde_json::json!({}), true)
+        .await;
+    r.expect(400, "not the composer");
     let r = run(
         &["approve", &id, "--key-file", &key],
         &as_user("committee", "demo-password", "1"),
@@ -1189,7 +1217,6 @@ async fn the_alerts_command_lists_previews_sends_and_keeps_the_two_person_rule()
         "{}",
         r.stdout
     );
-    let admin = s.login("admin").await;
     let j = s
         .get(
             "/api/v1/audit?action=outreach.send_approved",

@@ -126,6 +126,26 @@ pub async fn send(
     ))
 }
 
+/// A second person approves a held alert. Only in a person's own session: a device token is
+/// not a person, so it cannot be the second one.
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    if user.session.is_none() {
+        return Err(WebError::BadRequest(
+            "a second person approves in their own session (the alert's page, the API from a logged-in browser, or `drawdown alerts approve`), not with a device token".into(),
+        )
+        .into());
+    }
+    let n = alerts::approve(&state, &id, &user.actor(), &caller.source).await?;
+    Ok(Json(
+        json!({"alert_id": id, "approved_by": user.actor(), "messages": n}),
+    ))
+}
+
 #[derive(Deserialize, Default)]
 pub struct SecretQuery {
     secret: Option<String>,

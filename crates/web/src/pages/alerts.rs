@@ -265,17 +265,15 @@ async fn compose_page(
         .collect();
     let threshold = svc::alerts::approval_threshold();
     // Departures someone is manifested on, soonest first; the checkpoints in their order.
-    let facts = svc::alerts::facts(s).await?;
-    let manifested: std::collections::HashSet<&str> = facts
-        .iter()
-        .filter_map(|p| p.departure.as_deref())
-        .collect();
+    let loads = s.store.manifest_loads().await?;
     let departures = s
         .store
         .departures()
         .await?
         .into_iter()
-        .filter(|d| manifested.contains(d.id.as_str()) || seg.departures.contains(&d.id))
+        .filter(|d| {
+            loads.get(&d.id).is_some_and(|l| l.people > 0) || seg.departures.contains(&d.id)
+        })
         .map(|d| {
             let label = format!("{} · {} · {}", d.id, when(&d.departs_at), d.status);
             let on = seg.departures.contains(&d.id);

@@ -63,8 +63,10 @@ pub struct Outreach {
     used_tokens: Mutex<HashMap<String, i64>>,
     /// Per address: the times (ms) of its submissions in the last minute, oldest first.
     per_address: Mutex<HashMap<String, std::collections::VecDeque<i64>>>,
-    /// Facts about every person for segments, rebuilt when older than a minute.
-    pub(crate) facts: Mutex<Option<(std::time::Instant, Arc<Vec<drawdown_outreach::PersonFacts>>)>>,
+    /// What the registry says of every person, for segments, with the registry's fingerprint
+    /// when it was read (rebuilt when the registry changes).
+    #[allow(clippy::type_complexity)]
+    pub(crate) facts: Mutex<Option<((i64, String), Arc<Vec<drawdown_outreach::PersonFacts>>)>>,
     pub(crate) worker: outbox::WorkerHandle,
 }
 

@@ -26,15 +26,42 @@ pub fn approval_threshold() -> u64 {
 
 /// Facts about every person, from the registry (category, priority, claim, household), their
 /// lists' rows (province, language, which lists), the manifests (departure) and the
-/// checkpoints (where they or their household were last admitted). Kept in memory a minute:
-/// building them opens every sealed record.
+/// checkpoints (where they or their household were last admitted). What comes from the
+/// registry opens every sealed record, so it is kept in memory until the registry changes (a
+/// rebuild, a person added or edited); manifests and checkpoints change by the minute and are
+/// read afresh each time (one query).
 pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> {
-    if let Ok(f) = state.outreach.facts.lock()
-        && let Some((at, v)) = f.as_ref()
-        && at.elapsed() < std::time::Duration::from_secs(60)
-    {
-        return Ok(Arc::clone(v));
+    let fingerprint = state.store.registry_fingerprint().await?;
+    let cached = state.outreach.facts.lock().ok().and_then(|f| {
+        f.as_ref()
+            .filter(|(at, _)| *at == fingerprint)
+            .map(|(_, v)| Arc::clone(v))
+    });
+    let base = match cached {
+        Some(v) => v,
+        None => {
+            let v = Arc::new(registry_facts(state).await?);
+            if let Ok(mut f) = state.outreach.facts.lock() {
+                *f = Some((fingerprint, Arc::clone(&v)));
+            }
+            v
+        }
+    };
+    let movement = state.store.movement_of_persons().await?;
+    let movement: HashMap<&str, &PersonMovement> =
+        movement.iter().map(|m| (m.person_id.as_str(), m)).collect();
+    let mut out = Vec::clone(&base);
+    for p in &mut out {
+        if let Some(m) = movement.get(p.id.as_str()) {
+            p.departure = m.departure.clone();
+            p.last_checkpoint = m.last_checkpoint.clone();
+        }
     }
+    Ok(Arc::new(out))
+}
+
+/// What the registry says of every person (no departure or checkpoint yet).
+async fn registry_facts(state: &AppState) -> Result<Vec<PersonFacts>, WebError> {
     let vault = state.vault()?;
     let persons = state.store.all_persons().await?;
     let rows = state.store.live_rows().await?;
@@ -63,9 +90,6 @@ pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> 
             }
         }
     }
-    let movement = state.store.movement_of_persons().await?;
-    let movement: HashMap<&str, &PersonMovement> =
-        movement.iter().map(|m| (m.person_id.as_str(), m)).collect();
     let mut household_size: HashMap<&str, u32> = HashMap::new();
     for p in &persons {
         if let Some(h) = p.household_id.as_deref() {
@@ -90,21 +114,13 @@ pub async fn facts(state: &AppState) -> Result<Arc<Vec<PersonFacts>>, WebError> 
             province,
             language,
             lists,
-            departure: movement
-                .get(p.id.as_str())
-                .and_then(|m| m.departure.clone()),
-            last_checkpoint: movement
-                .get(p.id.as_str())
-                .and_then(|m| m.last_checkpoint.clone()),
+            departure: None,
+            last_checkpoint: None,
             has_email: !d.email.trim().is_empty(),
             has_phone: !d.phone.trim().is_empty(),
         });
     }
-    let v = Arc::new(out);
-    if let Ok(mut f) = state.outreach.facts.lock() {
-        *f = Some((std::time::Instant::now(), Arc::clone(&v)));
-    }
-    Ok(v)
+    Ok(out)
 }
 
 /// `RCH004, 16 Aug 2021 12:05 UTC`: a departure as a message names it.
