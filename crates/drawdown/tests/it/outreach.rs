@@ -1234,3 +1234,56 @@ async fn the_alerts_command_lists_previews_sends_and_keeps_the_two_person_rule()
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn the_outbox_keeps_to_each_channels_rate() {
+    let (smtp, mail) = smtp_receiver(false).await;
+    let dir = TempDir::new("alerts-rate");
+    let smtp_port = smtp.to_string();
+    let s = Server::demo_small_env(
+        &dir.path,
+        &[
+            ("DRAWDOWN_SMTP_HOST", "127.0.0.1"),
+            ("DRAWDOWN_SMTP_PORT", &smtp_port),
+            ("DRAWDOWN_SMTP_TLS", "none"),
+            ("DRAWDOWN_EMAIL_PER_SECOND", "2"),
+        ],
+    )
+    .await;
+    let reg = s.login("registrar").await;
+    let names = ["Ahmad", "Bashir", "Gul", "Hadi", "Jamal", "Khalil"];
+    for (i, given) in names.iter().enumerate() {
+        s.add_person(
+            &reg,
+            given,
+            "Ratezai",
+            &[("email", &format!("rate{i}@example.org"))],
+        )
+        .await;
+    }
+    let r = s
+        .post_json(
+            "/api/v1/alerts",
+            Auth::Session(&reg),
+            &serde_json::json!({
+                "title": "Rate",
+                "texts": {"en": {"subject": "Notice", "body": "{name}, stay where you are."}},
+                "segment": {"lists": ["Entered by hand"]},
+                "email": true
+            }),
+            true,
+        )
+        .await;
+    r.expect(201, "sent");
+    let started = std::time::Instant::now();
+    let alert = r.json()["alert_id"].as_str().unwrap().to_string();
+    let a = delivered(&s, &reg, &alert).await;
+    let took = started.elapsed();
+    assert_eq!(a["delivery"]["sent"], 6, "{a}");
+    assert_eq!(mail.lock().unwrap().len(), 6);
+    // Two a second with a burst of two: the last four wait half a second each.
+    assert!(
+        took >= Duration::from_millis(1_800),
+        "six messages at two a second took {took:?}"
+    );
+}
