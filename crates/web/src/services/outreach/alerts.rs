@@ -137,6 +137,22 @@ fn departure_words(id: &str, departs_at: &str) -> String {
     }
 }
 
+/// Hours before a departure that its people are told to report, when the message does not
+/// give a time: the gate, screening and the holding area take that long at a crowded airport.
+pub const REPORT_HOURS_BEFORE: i64 = 3;
+
+/// `{report_time}` for a person on a departure leaving at `departs_at` (RFC 3339).
+fn report_time(departs_at: &str) -> Option<String> {
+    let fmt = time::macros::format_description!(
+        "[hour]:[minute] UTC, [day padding:none] [month repr:short] [year]"
+    );
+    let t = time::OffsetDateTime::parse(departs_at, &time::format_description::well_known::Rfc3339)
+        .ok()?;
+    (t.to_offset(time::UtcOffset::UTC) - time::Duration::hours(REPORT_HOURS_BEFORE))
+        .format(&fmt)
+        .ok()
+}
+
 /// Each person's place in the movement, by person id.
 async fn movement_by_person(state: &AppState) -> Result<HashMap<String, PersonMovement>, WebError> {
     Ok(state
@@ -304,6 +320,11 @@ impl Draft {
             }
             if !self.has_field("gate") && !m.gate.trim().is_empty() {
                 f.insert("gate", m.gate.clone());
+            }
+            if !self.has_field("report_time")
+                && let Some(t) = report_time(&m.departs_at)
+            {
+                f.insert("report_time", t);
             }
         }
         f
@@ -733,4 +754,44 @@ pub fn categories() -> Vec<(&'static str, &'static str)> {
         .iter()
         .map(|c| (c.slug(), c.label()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(departs_at: &str) -> PersonMovement {
+        PersonMovement {
+            person_id: "p1".into(),
+            departure: Some("RCH004".into()),
+            gate: "North Gate".into(),
+            departs_at: departs_at.into(),
+            last_checkpoint: None,
+        }
+    }
+
+    #[test]
+    fn report_time_is_the_persons_departure_less_the_lead_unless_the_message_gives_one() {
+        let mut d = Draft::default();
+        let f = d.fields_for("Laila", Some(&on("2021-08-16T02:05:00Z")));
+        assert_eq!(
+            f.get("report_time").map(String::as_str),
+            Some("23:05 UTC, 15 Aug 2021")
+        );
+        assert_eq!(f.get("gate").map(String::as_str), Some("North Gate"));
+        d.fields.insert("report_time".into(), "06:00".into());
+        let f = d.fields_for("Laila", Some(&on("2021-08-16T02:05:00Z")));
+        assert_eq!(f.get("report_time").map(String::as_str), Some("06:00"));
+        // Not manifested, or a departure without a time: nothing is made up.
+        assert!(
+            !Draft::default()
+                .fields_for("Laila", None)
+                .contains_key("report_time")
+        );
+        assert!(
+            !Draft::default()
+                .fields_for("Laila", Some(&on("")))
+                .contains_key("report_time")
+        );
+    }
 }
