@@ -1,13 +1,16 @@
 //! Storage for accountability: pass-signing keys, checkpoints, passes, scans and whereabouts
-//! (0006_accountability.sql). Scans arrive in batches: one transaction per batch, so a batch of
-//! a thousand costs one commit (group commit), and every scan's id is checked first so a scan
-//! sent twice is stored once.
+//! (0006_accountability.sql). Scans are written by [`ScanWriter`] through the codebase's one
+//! group commit ([`crate::batch::Batcher`]): every scan waiting from every request goes into one
+//! transaction, a fixed handful of statements whatever its size (multi-row reads and writes),
+//! and every scan's id is checked first so a scan sent twice is stored once.
 
 use crate::audit::append;
+use crate::batch::{BatchWriter, Value, insert_rows, json_keys, json_list};
 use crate::registry::{Bind, bulk_insert};
 use crate::{Result, StorageError, Store, timestamp};
-use sqlx::Row;
-use std::collections::{HashMap, HashSet};
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 #[derive(Clone, Debug)]
@@ -93,8 +96,242 @@ pub struct ScanOutcome {
     pub replayed: bool,
 }
 
-/// Judges a new scan given where its subject was last seen and whether its pass is revoked.
-pub type Judge<'a> = dyn FnMut(&PendingScan, Option<&Seen>, bool) -> Judged + Send + 'a;
+/// Judges a new scan given where its subject was last seen and whether its pass is revoked
+/// (the web layer brings the pass's claims and the flow; storage brings the history).
+pub type Judge = dyn Fn(&PendingScan, Option<&Seen>, bool) -> Judged + Send + Sync;
+
+/// One scan handed to the group-commit writer.
+pub struct ScanItem {
+    pub scan: PendingScan,
+    /// Not called for a scan refused before the database was needed (`scan.refused`).
+    pub judge: Box<Judge>,
+    /// The audit entry of the request the scan came in. Scans of one commit whose entries
+    /// share actor, action, target and source are recorded as one entry: "n scans".
+    pub audit: Arc<crate::AuditEvent>,
+    /// The server's time when the request came (the latest of a commit is its scans' time).
+    pub now: OffsetDateTime,
+}
+
+/// Writes scans for [`crate::batch::Batcher`]: replays set aside (their first verdict is
+/// returned), revocations and last checkpoints read inside the transaction (three reads for
+/// the whole commit), each new scan judged in order (a later scan sees an earlier one), the
+/// scans and the whereabouts written with multi-row statements, one audit entry per device.
+pub struct ScanWriter;
+
+impl BatchWriter for ScanWriter {
+    type Item = ScanItem;
+    type Output = ScanOutcome;
+
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        items: &[ScanItem],
+    ) -> Result<Vec<std::result::Result<ScanOutcome, String>>> {
+        Ok(write_scans(conn, items)
+            .await?
+            .into_iter()
+            .map(Ok)
+            .collect())
+    }
+}
+
+fn opt_text(v: Option<&str>) -> Value {
+    v.map_or(Value::NullText, Value::text)
+}
+
+fn unique(keys: Vec<&str>) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    keys.into_iter().filter(|k| seen.insert(*k)).collect()
+}
+
+async fn write_scans(conn: &mut AnyConnection, items: &[ScanItem]) -> Result<Vec<ScanOutcome>> {
+    let Some(now) = items.iter().map(|i| i.now).max() else {
+        return Ok(Vec::new());
+    };
+    let server_time = timestamp(now);
+    // One read for the whole commit: replays (ids already stored), revoked passes among the
+    // batch, and where each subject was last seen.
+    let ids = unique(items.iter().map(|i| i.scan.id.as_str()).collect());
+    let pass_ids = unique(
+        items
+            .iter()
+            .filter_map(|i| i.scan.pass_id.as_deref())
+            .collect(),
+    );
+    let subjects = unique(
+        items
+            .iter()
+            .filter_map(|i| i.scan.subject.as_deref())
+            .collect(),
+    );
+    let sql = format!(
+        "SELECT 's', id, verdict, reason FROM scans WHERE id IN ({}) \
+         UNION ALL SELECT 'r', id, NULL, NULL FROM passes WHERE revoked_at IS NOT NULL AND id IN ({}) \
+         UNION ALL SELECT 'w', subject, checkpoint, at FROM whereabouts WHERE subject IN ({})",
+        json_keys(conn, 1),
+        json_keys(conn, 2),
+        json_keys(conn, 3)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json_list(&ids))
+        .bind(json_list(&pass_ids))
+        .bind(json_list(&subjects))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut stored: HashMap<String, (String, String)> = HashMap::new();
+    let mut revoked: HashSet<String> = HashSet::new();
+    let mut seen: HashMap<String, Seen> = HashMap::new();
+    for r in &rows {
+        let kind: String = r.try_get(0)?;
+        let key: String = r.try_get(1)?;
+        let (b, c): (Option<String>, Option<String>) = (r.try_get(2)?, r.try_get(3)?);
+        match kind.as_str() {
+            "s" => {
+                stored.insert(key, (b.unwrap_or_default(), c.unwrap_or_default()));
+            }
+            "r" => {
+                revoked.insert(key);
+            }
+            _ => {
+                seen.insert(
+                    key,
+                    Seen {
+                        checkpoint: b.unwrap_or_default(),
+                        at: c.unwrap_or_default(),
+                    },
+                );
+            }
+        }
+    }
+    let mut outcomes: Vec<ScanOutcome> = Vec::with_capacity(items.len());
+    let mut fresh: Vec<(usize, Judged)> = Vec::new();
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    let mut moved: HashMap<&str, usize> = HashMap::new();
+    let mut audit: BTreeMap<(&str, &str, &str, &str), usize> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let s = &item.scan;
+        let again = |verdict: &str, reason: &str| ScanOutcome {
+            id: s.id.clone(),
+            verdict: verdict.into(),
+            reason: reason.into(),
+            words: "received before: counted once".into(),
+            replayed: true,
+        };
+        if let Some((verdict, reason)) = stored.get(&s.id) {
+            outcomes.push(again(verdict, reason));
+            continue;
+        }
+        // The same id twice in one commit: the first stands.
+        if let Some(&j) = first_of.get(s.id.as_str()) {
+            let o = again(&outcomes[j].verdict, &outcomes[j].reason);
+            outcomes.push(o);
+            continue;
+        }
+        first_of.insert(&s.id, i);
+        let judged = match &s.refused {
+            Some((reason, words)) => Judged {
+                verdict: "red".into(),
+                reason: reason.clone(),
+                words: words.clone(),
+            },
+            None => {
+                let is_revoked = s.pass_id.as_ref().is_some_and(|p| revoked.contains(p));
+                let last = s.subject.as_ref().and_then(|x| seen.get(x));
+                (item.judge)(s, last, is_revoked)
+            }
+        };
+        if judged.verdict != "red"
+            && let Some(subject) = &s.subject
+        {
+            seen.insert(
+                subject.clone(),
+                Seen {
+                    checkpoint: s.checkpoint.clone(),
+                    at: server_time.clone(),
+                },
+            );
+            moved.insert(subject, i);
+        }
+        outcomes.push(ScanOutcome {
+            id: s.id.clone(),
+            verdict: judged.verdict.clone(),
+            reason: judged.reason.clone(),
+            words: judged.words.clone(),
+            replayed: false,
+        });
+        let e = &item.audit;
+        *audit
+            .entry((&e.actor, &e.action, &e.target, &e.source))
+            .or_default() += 1;
+        fresh.push((i, judged));
+    }
+    let mut values = Vec::with_capacity(fresh.len() * 16);
+    for (i, j) in &fresh {
+        let s = &items[*i].scan;
+        values.extend([
+            Value::text(&s.id),
+            opt_text(s.pass_id.as_deref()),
+            opt_text(s.subject.as_deref()),
+            Value::text(&s.kind),
+            Value::Int(s.heads),
+            Value::Int(s.lap_infants),
+            opt_text(s.departure.as_deref()),
+            Value::text(&s.checkpoint),
+            Value::text(&s.device),
+            Value::text(&s.agent),
+            Value::text(&s.device_time),
+            Value::text(&server_time),
+            Value::Int(s.skew_seconds),
+            Value::Int(i64::from(s.skew_flagged)),
+            Value::text(&j.verdict),
+            Value::text(&j.reason),
+        ]);
+    }
+    if !values.is_empty() {
+        insert_rows(
+            conn,
+            "INSERT INTO scans (id, pass_id, subject, kind, heads, lap_infants, departure, checkpoint, \
+             device, agent, device_time, server_time, skew_seconds, skew_flagged, verdict, reason)",
+            "",
+            16,
+            &values,
+        )
+        .await?;
+    }
+    // Whereabouts: one row per subject (its last scan of the commit), so one statement may
+    // upsert them all.
+    let mut values = Vec::with_capacity(moved.len() * 8);
+    for (subject, i) in &moved {
+        let s = &items[*i].scan;
+        values.extend([
+            Value::text(*subject),
+            Value::text(&s.kind),
+            Value::text(&s.checkpoint),
+            opt_text(s.departure.as_deref()),
+            Value::Int(s.heads),
+            Value::Int(s.lap_infants),
+            Value::text(&server_time),
+            Value::text(&s.id),
+        ]);
+    }
+    if !values.is_empty() {
+        insert_rows(
+            conn,
+            "INSERT INTO whereabouts (subject, kind, checkpoint, departure, heads, lap_infants, at, scan_id)",
+            "ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, checkpoint = excluded.checkpoint, \
+             departure = COALESCE(excluded.departure, whereabouts.departure), heads = excluded.heads, \
+             lap_infants = excluded.lap_infants, at = excluded.at, scan_id = excluded.scan_id",
+            8,
+            &values,
+        )
+        .await?;
+    }
+    for ((actor, action, target, source), n) in audit {
+        let e = crate::AuditEvent::new(actor, action, target, format!("{n} scans"), source);
+        append(conn, &e, now).await?;
+    }
+    Ok(outcomes)
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckpointCount {
@@ -334,204 +571,6 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?,
         )
-    }
-
-    /// Records a batch of scans in one transaction: replays set aside (their first verdict is
-    /// returned), revocations and last checkpoints read inside the transaction, each new scan
-    /// judged by `judge` in order (a later scan of the batch sees an earlier one), stored, and
-    /// the whereabouts moved. `events` are the audit entries of the requests the batch
-    /// gathers (one each), appended in the same transaction.
-    pub async fn record_scans(
-        &self,
-        batch: &[PendingScan],
-        judge: &mut Judge<'_>,
-        events: &[crate::AuditEvent],
-        now: OffsetDateTime,
-    ) -> Result<Vec<ScanOutcome>> {
-        let server_time = timestamp(now);
-        let mut tx = self.begin_write().await?;
-        // Replays: ids already stored.
-        let mut stored: HashMap<String, (String, String)> = HashMap::new();
-        let ids: Vec<&str> = batch.iter().map(|s| s.id.as_str()).collect();
-        for chunk in ids.chunks(500) {
-            let sql = format!(
-                "SELECT id, verdict, reason FROM scans WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&mut *tx).await? {
-                stored.insert(r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?));
-            }
-        }
-        // Revoked passes among the batch.
-        let pass_ids: Vec<&str> = batch
-            .iter()
-            .filter_map(|s| s.pass_id.as_deref())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut revoked: HashSet<String> = HashSet::new();
-        for chunk in pass_ids.chunks(500) {
-            let sql = format!(
-                "SELECT id FROM passes WHERE revoked_at IS NOT NULL AND id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            revoked.extend(q.fetch_all(&mut *tx).await?);
-        }
-        // Last seen of every subject in the batch.
-        let subjects: Vec<&str> = batch
-            .iter()
-            .filter_map(|s| s.subject.as_deref())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut seen: HashMap<String, Seen> = HashMap::new();
-        for chunk in subjects.chunks(500) {
-            let sql = format!(
-                "SELECT subject, checkpoint, at FROM whereabouts WHERE subject IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&mut *tx).await? {
-                seen.insert(
-                    r.try_get(0)?,
-                    Seen {
-                        checkpoint: r.try_get(1)?,
-                        at: r.try_get(2)?,
-                    },
-                );
-            }
-        }
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut fresh: Vec<(usize, Judged)> = Vec::new();
-        let mut moved: HashMap<String, usize> = HashMap::new();
-        let mut in_batch: HashSet<&str> = HashSet::new();
-        for (i, s) in batch.iter().enumerate() {
-            if let Some((verdict, reason)) = stored.get(&s.id) {
-                outcomes.push(ScanOutcome {
-                    id: s.id.clone(),
-                    verdict: verdict.clone(),
-                    reason: reason.clone(),
-                    words: "received before: counted once".into(),
-                    replayed: true,
-                });
-                continue;
-            }
-            if !in_batch.insert(&s.id) {
-                let first = fresh
-                    .iter()
-                    .find(|(j, _)| batch[*j].id == s.id)
-                    .map(|(_, j)| j.clone());
-                if let Some(j) = first {
-                    outcomes.push(ScanOutcome {
-                        id: s.id.clone(),
-                        verdict: j.verdict,
-                        reason: j.reason,
-                        words: "received before: counted once".into(),
-                        replayed: true,
-                    });
-                }
-                continue;
-            }
-            let judged = match &s.refused {
-                Some((reason, words)) => Judged {
-                    verdict: "red".into(),
-                    reason: reason.clone(),
-                    words: words.clone(),
-                },
-                None => {
-                    let is_revoked = s.pass_id.as_ref().is_some_and(|p| revoked.contains(p));
-                    let last = s.subject.as_ref().and_then(|x| seen.get(x));
-                    judge(s, last, is_revoked)
-                }
-            };
-            if judged.verdict != "red"
-                && let Some(subject) = &s.subject
-            {
-                seen.insert(
-                    subject.clone(),
-                    Seen {
-                        checkpoint: s.checkpoint.clone(),
-                        at: server_time.clone(),
-                    },
-                );
-                moved.insert(subject.clone(), i);
-            }
-            outcomes.push(ScanOutcome {
-                id: s.id.clone(),
-                verdict: judged.verdict.clone(),
-                reason: judged.reason.clone(),
-                words: judged.words.clone(),
-                replayed: false,
-            });
-            fresh.push((i, judged));
-        }
-        let rows: Vec<Vec<Bind>> = fresh
-            .iter()
-            .map(|(i, j)| {
-                let s = &batch[*i];
-                vec![
-                    Bind::Text(&s.id),
-                    Bind::OptText(s.pass_id.as_deref()),
-                    Bind::OptText(s.subject.as_deref()),
-                    Bind::Text(&s.kind),
-                    Bind::Int(s.heads),
-                    Bind::Int(s.lap_infants),
-                    Bind::OptText(s.departure.as_deref()),
-                    Bind::Text(&s.checkpoint),
-                    Bind::Text(&s.device),
-                    Bind::Text(&s.agent),
-                    Bind::Text(&s.device_time),
-                    Bind::Text(&server_time),
-                    Bind::Int(s.skew_seconds),
-                    Bind::Int(i64::from(s.skew_flagged)),
-                    Bind::Text(&j.verdict),
-                    Bind::Text(&j.reason),
-                ]
-            })
-            .collect();
-        bulk_insert(
-            &mut tx,
-            "scans (id, pass_id, subject, kind, heads, lap_infants, departure, checkpoint, device, \
-             agent, device_time, server_time, skew_seconds, skew_flagged, verdict, reason)",
-            &rows,
-        )
-        .await?;
-        for (subject, i) in &moved {
-            let s = &batch[*i];
-            sqlx::query(
-                "INSERT INTO whereabouts (subject, kind, checkpoint, departure, heads, lap_infants, at, scan_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, checkpoint = excluded.checkpoint, \
-                 departure = COALESCE(excluded.departure, whereabouts.departure), heads = excluded.heads, \
-                 lap_infants = excluded.lap_infants, at = excluded.at, scan_id = excluded.scan_id",
-            )
-            .bind(subject)
-            .bind(&s.kind)
-            .bind(&s.checkpoint)
-            .bind(s.departure.as_deref())
-            .bind(s.heads)
-            .bind(s.lap_infants)
-            .bind(&server_time)
-            .bind(&s.id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for e in events {
-            append(&mut tx, e, now).await?;
-        }
-        tx.commit().await?;
-        Ok(outcomes)
     }
 
     /// Which of these scan ids are stored (to check that nothing acknowledged was lost).

@@ -17,8 +17,9 @@
 //! * The writer lives in the area's storage module (all SQL lives in this crate) and appends
 //!   the audit summary it wants in the same transaction (`crate::audit::append`), e.g. one
 //!   event per batch: "scans.recorded n=412".
-//! * [`insert_rows`] writes many rows per `INSERT` (about 1,000 parameters per statement; the
-//!   statement is prepared once per connection and reused).
+//! * [`insert_rows`] writes many rows in one `INSERT` whose text does not depend on their
+//!   number (they travel as one JSON parameter), so it is prepared once per connection and
+//!   reused; [`json_keys`] does the same for `WHERE id IN (…)` reads.
 //!
 //! ```ignore
 //! // In crates/storage/src/accountability.rs:
@@ -361,9 +362,133 @@ fn check_shape(columns: usize, values: &[Value]) -> Result<usize> {
     Ok((PARAMS_PER_STATEMENT / columns).max(1))
 }
 
-/// Inserts `values` (row after row, `columns` per row) with multi-row `INSERT`s of about
-/// [`PARAMS_PER_STATEMENT`] parameters: `head` is `INSERT INTO t (a, b, c)`, `tail` is what
-/// follows the rows (`""` or `ON CONFLICT (id) DO NOTHING`). Returns the rows affected.
+/// Rows per statement when they travel as one JSON parameter.
+pub const ROWS_PER_JSON_STATEMENT: usize = 5000;
+
+fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "PostgreSQL"
+}
+
+/// The SQL type of each column when every row's values can travel as JSON (no blobs, no
+/// column mixing kinds, finite floats); `None` otherwise.
+fn json_types(columns: usize, values: &[Value]) -> Option<Vec<&'static str>> {
+    let mut types: Vec<Option<&'static str>> = vec![None; columns];
+    for (i, v) in values.iter().enumerate() {
+        let t = match v {
+            Value::Int(_) | Value::NullInt => "BIGINT",
+            Value::Text(_) | Value::NullText => "TEXT",
+            Value::Float(f) if f.is_finite() => "DOUBLE PRECISION",
+            Value::Float(_) | Value::Blob(_) => return None,
+        };
+        let slot = &mut types[i % columns];
+        match slot {
+            None => *slot = Some(t),
+            Some(known) if *known == t => {}
+            Some(_) => return None,
+        }
+    }
+    types.into_iter().collect()
+}
+
+fn json_value(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Int(i) => (*i).into(),
+        Value::Float(f) => (*f).into(),
+        Value::Text(s) => s.as_str().into(),
+        Value::Blob(_) | Value::NullInt | Value::NullText => serde_json::Value::Null,
+    }
+}
+
+/// `head SELECT CAST(j.value ->> 0 AS T0), … FROM <the JSON array $1> WHERE true tail`: one
+/// statement text whatever the number of rows, so it is prepared once per connection. (The
+/// `WHERE true` keeps SQLite from reading an `ON CONFLICT` tail as a join's `ON`.)
+fn json_rows_sql(postgres: bool, head: &str, tail: &str, types: &[&str]) -> String {
+    let cols: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("CAST(j.value ->> {i} AS {t})"))
+        .collect();
+    let source = if postgres {
+        "json_array_elements(CAST($1 AS json)) AS j(value)"
+    } else {
+        "json_each($1) AS j"
+    };
+    format!(
+        "{head} SELECT {} FROM {source} WHERE true {tail}",
+        cols.join(", ")
+    )
+}
+
+/// A subquery giving one row per key of the JSON array of texts bound as `$n` (column
+/// `value`): `WHERE id IN (<json_keys(conn, 1)>)` with [`json_list`] bound, one statement text
+/// for any number of keys.
+pub fn json_keys(conn: &AnyConnection, n: usize) -> String {
+    if is_postgres(conn) {
+        format!("SELECT value FROM json_array_elements_text(CAST(${n} AS json)) AS j(value)")
+    } else {
+        format!("SELECT value FROM json_each(${n})")
+    }
+}
+
+/// Keys as the JSON array [`json_keys`] reads.
+pub fn json_list<S: AsRef<str>>(keys: &[S]) -> String {
+    serde_json::Value::Array(
+        keys.iter()
+            .map(|k| serde_json::Value::from(k.as_ref()))
+            .collect(),
+    )
+    .to_string()
+}
+
+enum Statement {
+    Json(String, String),
+    /// The statement and the range of `values` it binds.
+    Values(String, std::ops::Range<usize>),
+}
+
+/// The statements for `values`: rows as one JSON parameter when they can travel so, else
+/// multi-row `VALUES` of about [`PARAMS_PER_STATEMENT`] parameters.
+fn statements(
+    conn: &AnyConnection,
+    head: &str,
+    tail: &str,
+    columns: usize,
+    values: &[Value],
+) -> Result<Vec<Statement>> {
+    let per = check_shape(columns, values)?;
+    if let Some(types) = json_types(columns, values) {
+        let sql = json_rows_sql(is_postgres(conn), head, tail, &types);
+        return Ok(values
+            .chunks(ROWS_PER_JSON_STATEMENT * columns)
+            .map(|chunk| {
+                let rows: Vec<serde_json::Value> = chunk
+                    .chunks(columns)
+                    .map(|row| serde_json::Value::Array(row.iter().map(json_value).collect()))
+                    .collect();
+                Statement::Json(sql.clone(), serde_json::Value::Array(rows).to_string())
+            })
+            .collect());
+    }
+    Ok(values
+        .chunks(per * columns)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let from = i * per * columns;
+            Statement::Values(
+                multi_row_sql(head, tail, columns, chunk.len() / columns),
+                from..from + chunk.len(),
+            )
+        })
+        .collect())
+}
+
+/// Inserts `values` (row after row, `columns` per row): `head` is `INSERT INTO t (a, b, c)`,
+/// `tail` is what follows the rows (`""` or `ON CONFLICT (id) DO NOTHING`). The rows travel as
+/// one JSON parameter of one statement whose text does not depend on their number (the
+/// portable form of PostgreSQL's `UNNEST`: `json_array_elements` there, `json_each` in
+/// SQLite), so it is prepared once per connection and a batch of any size is one round trip
+/// (up to [`ROWS_PER_JSON_STATEMENT`] rows). Rows holding blobs use multi-row `VALUES`.
+/// Returns the rows affected.
 pub async fn insert_rows(
     conn: &mut AnyConnection,
     head: &'static str,
@@ -371,12 +496,22 @@ pub async fn insert_rows(
     columns: usize,
     values: &[Value],
 ) -> Result<u64> {
-    let per = check_shape(columns, values)?;
     let mut affected = 0;
-    for chunk in values.chunks(per * columns) {
-        let sql = multi_row_sql(head, tail, columns, chunk.len() / columns);
-        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk);
-        affected += q.execute(&mut *conn).await?.rows_affected();
+    for st in statements(conn, head, tail, columns, values)? {
+        affected += match st {
+            Statement::Json(sql, rows) => {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(rows)
+                    .execute(&mut *conn)
+                    .await?
+            }
+            Statement::Values(sql, range) => {
+                bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values[range])
+                    .execute(&mut *conn)
+                    .await?
+            }
+        }
+        .rows_affected();
     }
     Ok(affected)
 }
@@ -390,12 +525,21 @@ pub async fn insert_rows_returning(
     columns: usize,
     values: &[Value],
 ) -> Result<Vec<AnyRow>> {
-    let per = check_shape(columns, values)?;
     let mut rows = Vec::new();
-    for chunk in values.chunks(per * columns) {
-        let sql = multi_row_sql(head, tail, columns, chunk.len() / columns);
-        let q = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk);
-        rows.extend(q.fetch_all(&mut *conn).await?);
+    for st in statements(conn, head, tail, columns, values)? {
+        rows.extend(match st {
+            Statement::Json(sql, json) => {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(json)
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+            Statement::Values(sql, range) => {
+                bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values[range])
+                    .fetch_all(&mut *conn)
+                    .await?
+            }
+        });
     }
     Ok(rows)
 }
@@ -594,6 +738,54 @@ mod tests {
         );
         assert_eq!(results[3], Ok(true));
         assert_eq!(count(&store).await, 2002);
+
+        // Rows as one JSON parameter: quotes, backslashes, non-Latin text and NULL survive,
+        // and json_keys reads them back in one statement.
+        let odd = [
+            "q\"uote's",
+            "back\\slash\nnewline",
+            "پاسپورت ✓",
+            "{\"json\": [1]}",
+        ];
+        let mut conn = store.pool.acquire().await.unwrap();
+        let values: Vec<Value> = odd
+            .iter()
+            .enumerate()
+            .flat_map(|(i, id)| [Value::text(*id), Value::Int(i as i64 + 100)])
+            .collect();
+        let n = insert_rows(&mut conn, "INSERT INTO batch_ticks (id, n)", "", 2, &values)
+            .await
+            .unwrap();
+        assert_eq!(n, odd.len() as u64);
+        let sql = format!(
+            "SELECT id, n FROM batch_ticks WHERE id IN ({}) ORDER BY n",
+            json_keys(&conn, 1)
+        );
+        let back: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(json_list(&odd))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = back.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, odd);
+        assert_eq!(back[3].1, 103);
+        // A conflicting row under ON CONFLICT DO NOTHING: skipped, the others written.
+        let again = insert_rows(
+            &mut conn,
+            "INSERT INTO batch_ticks (id, n)",
+            "ON CONFLICT (id) DO NOTHING",
+            2,
+            &[
+                Value::text(odd[0]),
+                Value::Int(1),
+                Value::text("fresh"),
+                Value::Int(2),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, 1);
+        drop(conn);
         // The audit chain holds every batch's summary and still verifies.
         let report = store.verify_audit().await.unwrap();
         assert!(report.problems.is_empty(), "{report:?}");
@@ -674,7 +866,39 @@ mod tests {
             multi_row_sql("INSERT INTO t (a, b)", "ON CONFLICT DO NOTHING", 2, 2),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
         );
+        // One statement text for any number of rows; blobs and mixed columns use VALUES.
+        assert_eq!(
+            json_rows_sql(false, "INSERT INTO t (a, b)", "", &["TEXT", "BIGINT"]),
+            "INSERT INTO t (a, b) SELECT CAST(j.value ->> 0 AS TEXT), CAST(j.value ->> 1 AS BIGINT) FROM json_each($1) AS j WHERE true "
+        );
+        assert_eq!(
+            json_types(
+                2,
+                &[
+                    Value::NullText,
+                    Value::Int(1),
+                    Value::text("a"),
+                    Value::NullInt
+                ]
+            ),
+            Some(vec!["TEXT", "BIGINT"])
+        );
+        assert_eq!(json_types(1, &[Value::Blob(vec![1])]), None);
+        assert_eq!(json_types(1, &[Value::Int(1), Value::text("a")]), None);
+        let mixed = [
+            Value::text("m1"),
+            Value::Int(5),
+            Value::text("m2"),
+            Value::text("6"),
+        ];
+        assert_eq!(
+            insert_rows(&mut conn, "INSERT INTO batch_ticks (id, n)", "", 2, &mixed)
+                .await
+                .unwrap(),
+            2
+        );
         drop(conn);
+        assert_eq!(count(&store).await, 2502);
         let _ = std::fs::remove_dir_all(dir);
     }
 

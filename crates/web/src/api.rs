@@ -41,7 +41,9 @@ impl IntoResponse for ApiError {
         if let WebError::Internal(detail) = &self.0 {
             tracing::error!(%detail, "api request failed");
         }
+        use crate::error::WithRetryAfter;
         error_body(self.0.status(), &self.0.to_string())
+            .with_retry_after(crate::error::retry_after(&self.0))
     }
 }
 
@@ -265,6 +267,7 @@ pub async fn revoke_token(
         &caller.source,
     );
     state.store.revoke_api_token(&id, &ev, state.now()).await?;
+    state.tokens.forget_all();
     Ok(Json(json!({ "revoked": id })))
 }
 

@@ -198,17 +198,25 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     if let Some(token) = bearer {
-        match state.store.api_token(&token_hash(token.trim())).await {
-            Ok(Some(t)) => {
-                caller.user = Some(CurrentUser {
-                    id: t.id.clone(),
-                    username: t.name.clone(),
-                    roles: RoleSet::of(&[t.role]),
-                    session: None,
-                })
+        let hash = token_hash(token.trim());
+        if let Some(user) = state.tokens.get(&hash) {
+            caller.user = Some(user);
+        } else {
+            let generation = state.tokens.generation();
+            match state.store.api_token(&hash).await {
+                Ok(Some(t)) => {
+                    let user = CurrentUser {
+                        id: t.id.clone(),
+                        username: t.name.clone(),
+                        roles: RoleSet::of(&[t.role]),
+                        session: None,
+                    };
+                    state.tokens.put(hash, user.clone(), generation);
+                    caller.user = Some(user);
+                }
+                Ok(None) => caller.invalid_session = true,
+                Err(e) => return WebError::from(e).into_response_for(&req),
             }
-            Ok(None) => caller.invalid_session = true,
-            Err(e) => return WebError::from(e).into_response_for(&req),
         }
     } else if let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
         let hash = token_hash(token);
@@ -228,10 +236,12 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
             Err(e) => return WebError::from(e).into_response_for(&req),
         }
     }
-    // A wipe run from the command line while this server runs: drop the keys at once.
-    if let Ok(d) = state.store.deployment_state().await
+    // A wipe run from the command line while this server runs: drop the keys at once (looked
+    // at no more than every WIPE_CHECK, so a busy server does not read it on every request).
+    if state.vault_label() != "wiped"
+        && state.tokens.wipe_check_due()
+        && let Ok(d) = state.store.deployment_state().await
         && d.is_wiped()
-        && state.vault_label() != "wiped"
     {
         state.mark_wiped();
     }
@@ -346,6 +356,77 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// Device tokens lately found live, so a scanner sending a thousand requests a second costs
+/// the database a read a second, not a thousand. A token revoked through this server is
+/// forgotten at once ([`TokenCache::forget_all`]); one revoked by another process on the
+/// same database (a second server on PostgreSQL) is refused within [`TokenCache::TTL`].
+/// Unknown tokens are never cached, so a new token works at once. Sessions are not cached:
+/// logging out, a password or role change must take effect on the next request.
+#[derive(Default)]
+pub struct TokenCache {
+    live: Mutex<HashMap<String, (CurrentUser, Instant)>>,
+    /// Bumped by every revocation: a lookup that began before it is not cached.
+    generation: std::sync::atomic::AtomicU64,
+    wipe_checked: Mutex<Option<Instant>>,
+}
+
+impl TokenCache {
+    pub const TTL: Duration = Duration::from_secs(1);
+    /// How often a request looks whether the deployment was wiped from the command line.
+    pub const WIPE_CHECK: Duration = Duration::from_millis(250);
+    /// Tokens held at most (a flood of distinct valid tokens cannot grow it without bound).
+    const MAX: usize = 10_000;
+
+    pub fn get(&self, hash: &str) -> Option<CurrentUser> {
+        let map = self.live.lock().ok()?;
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(u, _)| u.clone())
+    }
+
+    /// Read before looking a token up in the database; given back to [`TokenCache::put`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn put(&self, hash: String, user: CurrentUser, generation: u64) {
+        if let Ok(mut map) = self.live.lock() {
+            // A revocation came while this lookup ran: its answer may be stale.
+            if generation != self.generation() {
+                return;
+            }
+            if map.len() >= Self::MAX {
+                map.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+                if map.len() >= Self::MAX {
+                    map.clear();
+                }
+            }
+            map.insert(hash, (user, Instant::now()));
+        }
+    }
+
+    /// After a token is revoked: the next request of every token reads the database.
+    pub fn forget_all(&self) {
+        if let Ok(mut map) = self.live.lock() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            map.clear();
+        }
+    }
+
+    /// True at most once every [`TokenCache::WIPE_CHECK`].
+    pub fn wipe_check_due(&self) -> bool {
+        let Ok(mut last) = self.wipe_checked.lock() else {
+            return true;
+        };
+        if last.is_some_and(|t| t.elapsed() < Self::WIPE_CHECK) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
 }
 
 /// Failed logins per key (a username or an address) in a sliding window.

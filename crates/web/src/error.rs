@@ -29,6 +29,9 @@ pub enum WebError {
     VaultLocked,
     #[error("personal data on this deployment was wiped and cannot be recovered")]
     Wiped,
+    /// Too much waiting to be written: answered 503 with `Retry-After` (seconds).
+    #[error("too busy: send again in {0} second(s); anything already recorded counts once")]
+    Busy(u32),
     #[error("internal error")]
     Internal(String),
 }
@@ -50,7 +53,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-            WebError::VaultLocked => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::VaultLocked | WebError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Wiped => StatusCode::GONE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,11 +88,12 @@ impl IntoResponse for WebError {
             tracing::error!(%detail, "request failed");
         }
         let status = self.status();
+        let retry = retry_after(&self);
         let api = matches!(
             self,
             WebError::NotLoggedIn { api: true, .. } | WebError::Forbidden { api: true, .. }
         );
-        match self {
+        let response = match self {
             WebError::NotLoggedIn {
                 api: false,
                 invalid_session,
@@ -107,6 +111,29 @@ impl IntoResponse for WebError {
             }
             e if api => crate::api::error_body(status, &e.to_string()),
             e => crate::pages::error_page(status, &e),
+        };
+        response.with_retry_after(retry)
+    }
+}
+
+/// `Retry-After` for an answer that asks to be sent again.
+pub(crate) fn retry_after(e: &WebError) -> Option<u32> {
+    match e {
+        WebError::Busy(s) => Some(*s),
+        _ => None,
+    }
+}
+
+pub(crate) trait WithRetryAfter {
+    fn with_retry_after(self, secs: Option<u32>) -> Self;
+}
+
+impl WithRetryAfter for Response {
+    fn with_retry_after(mut self, secs: Option<u32>) -> Self {
+        if let Some(s) = secs {
+            self.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(s));
         }
+        self
     }
 }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub vault: Arc<RwLock<VaultSlot>>,
     pub config: Arc<WebConfig>,
     pub(crate) limiter: Arc<LoginLimiter>,
+    /// Device tokens lately found live (auth::TokenCache).
+    pub(crate) tokens: Arc<crate::auth::TokenCache>,
     pub(crate) desk: Arc<ImportDesk>,
     /// The last resolution run's index and weights, for explanations and for matching one new
     /// row at once. Held in memory only: it carries how common each name is.
@@ -75,6 +77,7 @@ impl AppState {
             vault: Arc::new(RwLock::new(vault)),
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
+            tokens: Arc::default(),
             desk: Arc::new(ImportDesk::default()),
             matcher: Arc::new(RwLock::new(None)),
             matcher_generation: Arc::default(),

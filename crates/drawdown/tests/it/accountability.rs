@@ -330,6 +330,51 @@ async fn passes_and_scans_through_the_api() {
     r.expect(401, "a scan from a revoked device token");
 }
 
+/// A device token revoked outside this server (a second server on the same database, or by
+/// hand) is refused within a second: live tokens are remembered for at most that long.
+#[tokio::test]
+async fn a_token_revoked_elsewhere_is_refused_within_a_second() {
+    let dir = TempDir::new("token-elsewhere");
+    let s = Server::demo_small_in(&dir.path).await;
+    let (token, token_id) = device_token(&s, "Abbey Gate scanner 9").await;
+    let person = {
+        let movement = s.login("movement").await;
+        person_ids(&s, &movement, 1).await.remove(0)
+    };
+    let body = |id: &str| json!({"id": id, "person": person, "checkpoint": "rally"});
+    scan(&s, &token, body("elsewhere-1"))
+        .await
+        .expect(200, "a scan");
+    // Revoked in the database, not through this server.
+    sqlite_exec(
+        &dir.join("data/demo.db"),
+        &format!(
+            "UPDATE api_tokens SET revoked_at = '2021-08-26T00:00:00Z' WHERE id = '{token_id}'"
+        ),
+    )
+    .await;
+    let revoked_at = std::time::Instant::now();
+    loop {
+        let r = scan(
+            &s,
+            &token,
+            body(&format!("elsewhere-{}", revoked_at.elapsed().as_millis())),
+        )
+        .await;
+        if r.status == 401 {
+            break;
+        }
+        r.expect(200, "a scan before the revocation is seen");
+        assert!(
+            revoked_at.elapsed() < std::time::Duration::from_millis(1500),
+            "the revoked token still works after {:?}",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(revoked_at.elapsed() <= std::time::Duration::from_millis(1500));
+}
+
 #[tokio::test]
 async fn pages_without_scripts() {
     let s = Server::demo_small().await;
@@ -500,39 +545,25 @@ async fn pages_without_scripts() {
     assert!(sw.content_type().starts_with("text/javascript"));
 }
 
-/// `kill -9` in the middle of a load of scans: every scan the server acknowledged is in the
-/// database after the restart.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn kill_9_loses_no_acknowledged_scan() {
+/// Eight clients send batches of twenty scans of `qr` until the server dies; `kill -9` after
+/// 2.5 s. Returns the ids the server acknowledged.
+async fn scan_until_killed(s: &mut Server, token: &str, qr: &str, tag: &str) -> Vec<String> {
     use std::sync::{Arc, Mutex};
-    let dir = TempDir::new("scan-crash");
-    let mut s = Server::demo_small_in(&dir.path).await;
-    let movement = s.login("movement").await;
-    let (token, _) = device_token(&s, "crash scanner").await;
-    let people = person_ids(&s, &movement, 1).await;
-    let qr = issue(
-        &s,
-        &movement,
-        json!({"person": people[0], "departure": "TST871"}),
-    )
-    .await[0]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut tasks = Vec::new();
     for t in 0..8 {
-        let (url, token, qr, acked) = (
+        let (url, token, qr, acked, tag) = (
             s.url("/api/v1/scans"),
-            token.clone(),
-            qr.clone(),
+            token.to_string(),
+            qr.to_string(),
             Arc::clone(&acked),
+            tag.to_string(),
         );
         tasks.push(tokio::spawn(async move {
             let client = reqwest::Client::new();
             for i in 0.. {
                 let scans: Vec<Value> = (0..20)
-                    .map(|k| json!({"id": format!("crash-{t}-{i}-{k}"), "token": qr, "checkpoint": "gate"}))
+                    .map(|k| json!({"id": format!("{tag}-{t}-{i}-{k}"), "token": qr, "checkpoint": "gate"}))
                     .collect();
                 let r = client
                     .post(&url)
@@ -565,6 +596,40 @@ async fn kill_9_loses_no_acknowledged_scan() {
         "only {} scans acknowledged before the kill",
         acked.len()
     );
+    acked
+}
+
+fn assert_none_lost(acked: &[String], stored: Vec<String>) {
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged scans lost, e.g. {:?}",
+        lost.len(),
+        acked.len(),
+        &lost[..lost.len().min(5)]
+    );
+}
+
+/// `kill -9` in the middle of a load of scans: every scan the server acknowledged is in the
+/// database after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_loses_no_acknowledged_scan() {
+    let dir = TempDir::new("scan-crash");
+    let mut s = Server::demo_small_in(&dir.path).await;
+    let movement = s.login("movement").await;
+    let (token, _) = device_token(&s, "crash scanner").await;
+    let people = person_ids(&s, &movement, 1).await;
+    let qr = issue(
+        &s,
+        &movement,
+        json!({"person": people[0], "departure": "TST871"}),
+    )
+    .await[0]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let acked = scan_until_killed(&mut s, &token, &qr, "crash").await;
 
     let db = dir.join("data/demo.db");
     let s2 = Server::serve(
@@ -578,16 +643,66 @@ async fn kill_9_loses_no_acknowledged_scan() {
         .fetch_all(&mut c)
         .await
         .unwrap();
-    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
-    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
-    assert!(
-        lost.is_empty(),
-        "{} acknowledged scans lost, e.g. {:?}",
-        lost.len(),
-        &lost[..lost.len().min(5)]
-    );
+    assert_none_lost(&acked, stored);
     drop(s2);
     drawdown(&["audit", "verify", "--db", &sqlite_url(&db)], &[]).assert_ok();
+}
+
+/// The same on PostgreSQL (when DRAWDOWN_TEST_PG names a server): a fresh post, a registrar
+/// adds a person, a movement officer issues their pass, a device scans it until `kill -9`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_loses_no_acknowledged_scan_on_postgres() {
+    use sqlx::Connection;
+    let Some(db) = PgDb::create("scan_crash").await else {
+        return;
+    };
+    let dir = TempDir::new("scan-crash-pg");
+    let key = dir.join("pg.key");
+    init_with_key_file(&db.url, &key, "admin").assert_ok();
+    let mut s = Server::serve(&dir.path, &db.url, Some(&key)).await;
+    let admin = s.login_with("admin", ADMIN_PASSWORD).await;
+    for (name, role) in [("pgreg", "registrar"), ("pgmove", "movement")] {
+        s.post_json(
+            "/api/v1/users",
+            Auth::Session(&admin),
+            &json!({"username": name, "password": "long enough password", "roles": [role]}),
+            true,
+        )
+        .await
+        .expect(201, "a user");
+    }
+    let reg = s.login_with("pgreg", "long enough password").await;
+    let person = s.add_person(&reg, "Parwin", "Crashtestova", &[]).await;
+    let movement = s.login_with("pgmove", "long enough password").await;
+    let qr = issue(
+        &s,
+        &movement,
+        json!({"person": person, "departure": "TST871"}),
+    )
+    .await[0]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = s
+        .post_json(
+            "/api/v1/tokens",
+            Auth::Session(&admin),
+            &json!({"name": "pg crash scanner", "role": "checkpoint"}),
+            true,
+        )
+        .await;
+    r.expect(201, "a checkpoint token");
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let acked = scan_until_killed(&mut s, &token, &qr, "pgcrash").await;
+
+    let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM scans")
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+    let _ = c.close().await;
+    assert_none_lost(&acked, stored);
+    drawdown(&["audit", "verify", "--db", &db.url], &[]).assert_ok();
 }
 
 /// A whole manifest's passes in one action: one per household, held by its head; a second call

@@ -363,6 +363,7 @@ pub async fn revoke_token(
         &caller.source,
     );
     state.store.revoke_api_token(&id, &ev, state.now()).await?;
+    state.tokens.forget_all();
     see_other("/admin/tokens?done=token-revoked")
 }
 

@@ -9,8 +9,9 @@ use drawdown_passes::{
     Flow, Keyring, LastSeen, PassClaims, PassSigner, Refusal, Step, SubjectKind, Verdict,
 };
 use drawdown_storage::accountability::{
-    CheckpointRecord, Judged, PassRecord, PendingScan, ScanOutcome, Seen,
+    CheckpointRecord, Judge, Judged, PassRecord, PendingScan, ScanItem, ScanWriter, Seen,
 };
+use drawdown_storage::batch::{BatchConfig, BatchError, Batcher};
 use drawdown_storage::{Store, timestamp};
 use rand::RngCore;
 use serde::Serialize;
@@ -19,7 +20,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::{mpsc, oneshot};
 
 /// Seconds a device clock may be off before its scans are flagged (and a pass's window is
 /// stretched by as much on each end).
@@ -30,6 +30,8 @@ pub const GRACE: i64 = 3 * 3600;
 pub const MAX_SCANS_PER_REQUEST: usize = 2000;
 /// Scans one transaction may gather from waiting requests.
 const MAX_SCANS_PER_COMMIT: usize = 4000;
+/// Scans waiting at most before a request is answered 503 (try again in a second).
+const MAX_SCANS_WAITING: usize = 50_000;
 /// Default validity of a pass: from now for this long.
 pub const PASS_HOURS: i64 = 72;
 
@@ -37,7 +39,7 @@ pub const PASS_HOURS: i64 = 72;
 /// the public keys and flow (both small, reloaded when they change).
 #[derive(Default)]
 pub struct Desk {
-    writer: OnceLock<mpsc::Sender<WriteJob>>,
+    scans: OnceLock<Batcher<ScanWriter>>,
     keys: RwLock<Option<Arc<Keyring>>>,
     flow: RwLock<Option<Arc<Flow>>>,
 }
@@ -57,22 +59,20 @@ struct Context {
     here_departure: Option<String>,
 }
 
-struct WriteJob {
-    scans: Vec<PendingScan>,
-    context: Vec<Option<Context>>,
-    event: AuditEvent,
-    flow: Arc<Flow>,
-    now: OffsetDateTime,
-    reply: oneshot::Sender<Result<Vec<ScanOutcome>, String>>,
-}
-
 impl Desk {
-    fn writer(&self, store: &Store) -> mpsc::Sender<WriteJob> {
-        self.writer
+    /// The scan writer: the codebase's one group commit (drawdown_storage::batch), started on
+    /// first use.
+    fn scans(&self, store: &Store) -> Batcher<ScanWriter> {
+        self.scans
             .get_or_init(|| {
-                let (tx, rx) = mpsc::channel(4096);
-                tokio::spawn(run_writer(store.clone(), rx));
-                tx
+                Batcher::spawn(
+                    store.clone(),
+                    BatchConfig {
+                        max_items: MAX_SCANS_PER_COMMIT,
+                        queue_depth: MAX_SCANS_WAITING,
+                    },
+                    ScanWriter,
+                )
             })
             .clone()
     }
@@ -90,86 +90,41 @@ impl Desk {
     }
 }
 
-/// One transaction per batch of waiting requests; each request is answered after the commit.
-async fn run_writer(store: Store, mut rx: mpsc::Receiver<WriteJob>) {
-    while let Some(first) = rx.recv().await {
-        let mut n = first.scans.len();
-        let mut jobs = vec![first];
-        while n < MAX_SCANS_PER_COMMIT {
-            match rx.try_recv() {
-                Ok(j) => {
-                    n += j.scans.len();
-                    jobs.push(j);
+/// How the writer judges one scan once it knows the history: the pass's claims against the
+/// flow and the scan's moment, or the order of checkpoints alone for a person id.
+fn judge_with(flow: Arc<Flow>, context: Option<Context>) -> Box<Judge> {
+    Box::new(move |s: &PendingScan, last: Option<&Seen>, revoked: bool| {
+        let verdict = if revoked {
+            Verdict::Red(Refusal::Revoked)
+        } else {
+            let last = last.map(|l| LastSeen {
+                checkpoint: &l.checkpoint,
+                at: &l.at,
+            });
+            match &context {
+                Some(Context {
+                    basis: Basis::Pass(claims),
+                    at,
+                    here_departure,
+                }) => {
+                    let here = drawdown_passes::Here {
+                        checkpoint: &s.checkpoint,
+                        departure: here_departure.as_deref(),
+                        now: *at,
+                        leeway: SKEW_WINDOW,
+                        grace: GRACE,
+                    };
+                    drawdown_passes::judge(&flow, claims, &here, last.as_ref())
                 }
-                Err(_) => break,
-            }
-        }
-        let mut batch = Vec::with_capacity(n);
-        let mut context: HashMap<String, Context> = HashMap::with_capacity(n);
-        let mut events = Vec::with_capacity(jobs.len());
-        let counts: Vec<usize> = jobs.iter().map(|j| j.scans.len()).collect();
-        for j in &mut jobs {
-            for (s, c) in j.scans.drain(..).zip(j.context.drain(..)) {
-                if let Some(c) = c {
-                    context.entry(s.id.clone()).or_insert(c);
-                }
-                batch.push(s);
-            }
-            events.push(j.event.clone());
-        }
-        let flow = Arc::clone(&jobs[0].flow);
-        let now = jobs.iter().map(|j| j.now).max().unwrap_or(jobs[0].now);
-        let mut judge = |s: &PendingScan, last: Option<&Seen>, revoked: bool| -> Judged {
-            let verdict = if revoked {
-                Verdict::Red(Refusal::Revoked)
-            } else {
-                let last = last.map(|l| LastSeen {
-                    checkpoint: &l.checkpoint,
-                    at: &l.at,
-                });
-                match context.get(&s.id) {
-                    Some(Context {
-                        basis: Basis::Pass(claims),
-                        at,
-                        here_departure,
-                    }) => {
-                        let here = drawdown_passes::Here {
-                            checkpoint: &s.checkpoint,
-                            departure: here_departure.as_deref(),
-                            now: *at,
-                            leeway: SKEW_WINDOW,
-                            grace: GRACE,
-                        };
-                        drawdown_passes::judge(&flow, claims, &here, last.as_ref())
-                    }
-                    _ => drawdown_passes::order(&flow, &s.checkpoint, last.as_ref()),
-                }
-            };
-            Judged {
-                verdict: verdict.colour().into(),
-                reason: verdict.code().into(),
-                words: verdict.words(),
+                _ => drawdown_passes::order(&flow, &s.checkpoint, last.as_ref()),
             }
         };
-        let result = store
-            .record_scans(&batch, &mut judge, &events, now)
-            .await
-            .map_err(|e| e.to_string());
-        let mut outcomes = match result {
-            Ok(o) => o.into_iter(),
-            Err(e) => {
-                tracing::error!(error = %e, scans = n, "scan batch not recorded");
-                for j in jobs {
-                    let _ = j.reply.send(Err(e.clone()));
-                }
-                continue;
-            }
-        };
-        for (j, count) in jobs.into_iter().zip(counts) {
-            let mine: Vec<ScanOutcome> = outcomes.by_ref().take(count).collect();
-            let _ = j.reply.send(Ok(mine));
+        Judged {
+            verdict: verdict.colour().into(),
+            reason: verdict.code().into(),
+            words: verdict.words(),
         }
-    }
+    })
 }
 
 fn unix(t: OffsetDateTime) -> i64 {
@@ -909,35 +864,35 @@ pub async fn submit_scans(
         }
     }
     if !pending.is_empty() {
-        let n = pending.len();
-        let event = AuditEvent::new(
+        let event = Arc::new(AuditEvent::new(
             user.actor(),
             "scans.record",
             format!("device:{}", envelope_device.unwrap_or(&device_default)),
-            format!("{n} scans"),
+            "",
             source,
-        );
-        let (reply, wait) = oneshot::channel();
-        let mut context = Vec::with_capacity(n);
-        context.extend(contexts);
-        state
-            .accountability
-            .writer(&state.store)
-            .send(WriteJob {
-                scans: pending,
-                context,
-                event,
-                flow: Arc::clone(&flow),
+        ));
+        let items: Vec<ScanItem> = pending
+            .into_iter()
+            .zip(contexts)
+            .map(|(scan, ctx)| ScanItem {
+                scan,
+                judge: judge_with(Arc::clone(&flow), ctx),
+                audit: Arc::clone(&event),
                 now,
-                reply,
             })
-            .await
-            .map_err(|_| WebError::Internal("the scan writer stopped".into()))?;
-        let outcomes = wait
-            .await
-            .map_err(|_| WebError::Internal("the scan writer stopped".into()))?
-            .map_err(WebError::Internal)?;
+            .collect();
+        let outcomes = state
+            .accountability
+            .scans(&state.store)
+            .submit_all(items)
+            .await;
+        // Too many scans waiting: the whole request is answered 503 and sent again; the scans
+        // that were written meanwhile come back as replays, counted once.
+        if outcomes.iter().any(|o| matches!(o, Err(BatchError::Busy))) {
+            return Err(WebError::Busy(BatchError::RETRY_AFTER_SECS));
+        }
         for (o, i) in outcomes.into_iter().zip(pending_index) {
+            let o = o.map_err(|e| WebError::Internal(format!("scan not recorded: {e}")))?;
             if let Some(a) = answers[i].as_mut() {
                 a.status = if o.replayed { "replayed" } else { "recorded" };
                 a.verdict = Some(o.verdict);
