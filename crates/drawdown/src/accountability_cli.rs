@@ -1,6 +1,7 @@
-//! The command line for accountability: `drawdown bench scans` and `drawdown bench passes`.
+//! The command line for accountability: `drawdown checkpoints …`, `drawdown bench scans` and
+//! `drawdown bench passes`.
 
-use crate::console::{initialise, write_key_file};
+use crate::console::{console_actor, initialise, write_key_file};
 use crate::demo::DEMO_PASSWORD;
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -18,9 +19,69 @@ use time::OffsetDateTime;
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// (Accountability has no command of its own: passes and scans are on the web and API.)
-    #[command(hide = true, name = "accountability-pending")]
-    Pending,
+    /// The checkpoints people pass through, in order: list, add, edit (rename, required,
+    /// move), retire, restore. Each change is checked whole and audited; a running server
+    /// sees it within 5 seconds.
+    Checkpoints {
+        #[command(subcommand)]
+        command: CheckpointsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CheckpointsCommand {
+    /// Print the checkpoints in order as CSV (position, code, name, required, retired_at).
+    List {
+        /// The database: sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB.
+        #[arg(long, env = "DRAWDOWN_DB")]
+        db: String,
+    },
+    /// Add a checkpoint.
+    ///
+    /// Example: drawdown checkpoints add --db sqlite://post.db --code bus --name "Bus to the
+    ///          airport" --after gate
+    Add {
+        #[arg(long, env = "DRAWDOWN_DB")]
+        db: String,
+        /// 1-32 lowercase letters, digits, - or _; it never changes (scans name it).
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// People cannot skip it (the next checkpoint says so).
+        #[arg(long)]
+        required: bool,
+        /// The checkpoint it comes after (default: at the end).
+        #[arg(long)]
+        after: Option<String>,
+    },
+    /// Rename a checkpoint, say whether it is required, or move it to a position.
+    Edit {
+        #[arg(long, env = "DRAWDOWN_DB")]
+        db: String,
+        /// The checkpoint's code.
+        code: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// true or false.
+        #[arg(long)]
+        required: Option<bool>,
+        /// 1-based, among every checkpoint (retired ones keep their place).
+        #[arg(long)]
+        position: Option<usize>,
+    },
+    /// Take a checkpoint out of the flow (scans no longer go there; it keeps its place).
+    Retire {
+        #[arg(long, env = "DRAWDOWN_DB")]
+        db: String,
+        code: String,
+    },
+    /// Put a retired checkpoint back in the flow.
+    Restore {
+        #[arg(long, env = "DRAWDOWN_DB")]
+        db: String,
+        code: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -59,8 +120,92 @@ pub enum BenchCommand {
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Pending => Ok(()),
+        Command::Checkpoints { command } => checkpoints(command).await,
     }
+}
+
+async fn checkpoints(command: CheckpointsCommand) -> anyhow::Result<()> {
+    use drawdown_web::services::accountability::{self as svc, CheckpointChange};
+    let now = OffsetDateTime::now_utc();
+    let (db, changes) = match command {
+        CheckpointsCommand::List { db } => {
+            let store = crate::server::open(&db).await?;
+            let list = svc::checkpoint_list(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let rows = list.iter().map(|c| {
+                [
+                    c.position.to_string(),
+                    c.code.clone(),
+                    c.name.clone(),
+                    if c.required { "yes" } else { "no" }.to_string(),
+                    c.retired_at.clone().unwrap_or_default(),
+                ]
+            });
+            print!(
+                "{}",
+                drawdown_web::export::csv(
+                    &["position", "code", "name", "required", "retired_at"],
+                    rows
+                )
+            );
+            return Ok(());
+        }
+        CheckpointsCommand::Add {
+            db,
+            code,
+            name,
+            required,
+            after,
+        } => (
+            db,
+            vec![CheckpointChange::Add {
+                code,
+                name,
+                required,
+                after,
+            }],
+        ),
+        CheckpointsCommand::Edit {
+            db,
+            code,
+            name,
+            required,
+            position,
+        } => {
+            let mut changes = Vec::new();
+            if name.is_some() || required.is_some() {
+                changes.push(CheckpointChange::Edit {
+                    code: code.clone(),
+                    name,
+                    required,
+                });
+            }
+            if let Some(position) = position {
+                changes.push(CheckpointChange::Move { code, position });
+            }
+            if changes.is_empty() {
+                bail!("nothing to change: give --name, --required or --position");
+            }
+            (db, changes)
+        }
+        CheckpointsCommand::Retire { db, code } => (db, vec![CheckpointChange::Retire { code }]),
+        CheckpointsCommand::Restore { db, code } => (db, vec![CheckpointChange::Restore { code }]),
+    };
+    let store = crate::server::open(&db).await?;
+    let mut list = Vec::new();
+    for change in &changes {
+        list = svc::change_checkpoints(&store, &console_actor(), "console", change, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let flow: Vec<&str> = list
+        .iter()
+        .filter(|c| !c.retired)
+        .map(|c| c.code.as_str())
+        .collect();
+    println!("Checkpoints now: {}", flow.join(" > "));
+    Ok(())
 }
 
 pub async fn bench(command: BenchCommand) -> anyhow::Result<()> {

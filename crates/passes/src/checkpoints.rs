@@ -12,6 +12,9 @@ pub struct Step {
     pub name: String,
     /// A person must pass here before any later checkpoint (screening, manifesting…).
     pub required: bool,
+    /// Taken out of the flow: no scan goes there and none is missed for skipping it, but it
+    /// keeps its place in the order (people last seen there, scans made there).
+    pub retired: bool,
 }
 
 /// The checkpoints in the order people pass them.
@@ -41,6 +44,7 @@ impl Default for Flow {
                     code: (*code).into(),
                     name: (*name).into(),
                     required: *required,
+                    retired: false,
                 })
                 .collect(),
         }
@@ -48,10 +52,11 @@ impl Default for Flow {
 }
 
 impl Flow {
-    /// Checks a configured flow: at least one step, codes unique and plain.
+    /// Checks a configured flow: at least one checkpoint in use, codes unique and plain, names
+    /// given (at most 60 characters).
     pub fn new(steps: Vec<Step>) -> Result<Flow, String> {
-        if steps.is_empty() {
-            return Err("a flow needs at least one checkpoint".into());
+        if steps.iter().all(|s| s.retired) {
+            return Err("a flow needs at least one checkpoint in use".into());
         }
         for (i, s) in steps.iter().enumerate() {
             let plain = !s.code.is_empty()
@@ -69,6 +74,12 @@ impl Flow {
             if s.name.trim().is_empty() {
                 return Err(format!("checkpoint {}: a name is needed", i + 1));
             }
+            if s.name.chars().count() > 60 || s.name.chars().any(char::is_control) {
+                return Err(format!(
+                    "checkpoint {}: a name of at most 60 characters on one line",
+                    i + 1
+                ));
+            }
             if steps[..i].iter().any(|o| o.code == s.code) {
                 return Err(format!("checkpoint {}: code '{}' twice", i + 1, s.code));
             }
@@ -78,6 +89,16 @@ impl Flow {
 
     pub fn position(&self, code: &str) -> Option<usize> {
         self.steps.iter().position(|s| s.code == code)
+    }
+
+    /// Whether scans may be made at `code` (it exists and is not retired).
+    pub fn accepts(&self, code: &str) -> bool {
+        self.step(code).is_some_and(|s| !s.retired)
+    }
+
+    /// The checkpoints in use, in order.
+    pub fn active(&self) -> Vec<Step> {
+        self.steps.iter().filter(|s| !s.retired).cloned().collect()
     }
 
     pub fn step(&self, code: &str) -> Option<&Step> {
@@ -260,7 +281,7 @@ pub fn order(flow: &Flow, checkpoint: &str, last: Option<&LastSeen>) -> Verdict 
     };
     let missing: Vec<String> = flow.steps[from..pos]
         .iter()
-        .filter(|s| s.required)
+        .filter(|s| s.required && !s.retired)
         .map(|s| s.name.clone())
         .collect();
     if missing.is_empty() {
@@ -414,6 +435,7 @@ mod tests {
             code: c.into(),
             name: c.into(),
             required: false,
+            retired: false,
         };
         assert!(
             Flow::new(vec![s("gate"), s("gate")])
@@ -426,8 +448,47 @@ mod tests {
                 .contains("lowercase")
         );
         assert!(Flow::new(vec![s("gate"), s("boarding")]).is_ok());
+        let retired = Step {
+            retired: true,
+            ..s("gate")
+        };
+        assert!(
+            Flow::new(vec![retired.clone()])
+                .unwrap_err()
+                .contains("in use")
+        );
+        let long = Step {
+            name: "x".repeat(61),
+            ..s("rally")
+        };
+        assert!(Flow::new(vec![long]).unwrap_err().contains("60"));
+        let f = Flow::new(vec![retired, s("boarding")]).unwrap();
+        assert!(!f.accepts("gate") && f.accepts("boarding") && !f.accepts("nowhere"));
+        assert_eq!(f.active().len(), 1);
         // An unknown checkpoint has no order to break.
         assert_eq!(order(&Flow::default(), "elsewhere", None), Verdict::Green);
+    }
+
+    #[test]
+    fn a_retired_checkpoint_is_not_missed_but_keeps_its_place() {
+        let mut f = Flow::default();
+        let screening = f.position("screening").unwrap();
+        f.steps[screening].retired = true;
+        // Gate to registration: screening is no longer required.
+        assert_eq!(
+            order(&f, "registration", Some(&seen("gate"))),
+            Verdict::Green
+        );
+        // Last seen at the retired screening: registration comes next, back at the gate is
+        // backwards.
+        assert_eq!(
+            order(&f, "registration", Some(&seen("screening"))),
+            Verdict::Green
+        );
+        assert!(matches!(
+            order(&f, "gate", Some(&seen("screening"))),
+            Verdict::Amber(Caution::Backwards { .. })
+        ));
     }
 
     #[test]

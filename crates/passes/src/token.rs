@@ -296,11 +296,43 @@ pub fn decode_text(text: &str) -> Result<Vec<u8>, Refusal> {
             ),
         });
     }
-    URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| Refusal::Unreadable {
-            detail: "not base64url text".into(),
-        })
+    URL_SAFE_NO_PAD.decode(text).map_err(|_| {
+        if cut_short(text) {
+            Refusal::Truncated
+        } else {
+            Refusal::Unreadable {
+                detail: "not base64url text".into(),
+            }
+        }
+    })
+}
+
+/// Whether text that is not strict base64url is the start of a pass cut mid-character (a
+/// length one more than a multiple of four, or stray bits in its last character). Only says
+/// why a code is refused: nothing read this way is ever accepted.
+fn cut_short(text: &str) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return false;
+    }
+    let lenient = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
+    // ASCII only, so any cut is on a character boundary.
+    let whole = if text.len() % 4 == 1 {
+        text.len() - 1
+    } else {
+        text.len()
+    };
+    lenient
+        .decode(&text[..whole])
+        .is_ok_and(|start| matches!(parse(&start), Err(Refusal::Truncated)))
 }
 
 /// Parses a token's bytes strictly.
@@ -600,6 +632,25 @@ mod tests {
     }
 
     #[test]
+    fn every_truncation_of_the_text_is_truncated() {
+        let t = signer().sign(&claims()).unwrap();
+        for k in 1..t.len() {
+            assert_eq!(
+                verify(&t[..k], &ring(), &at(0)).unwrap_err(),
+                Refusal::Truncated,
+                "cut at {k} of {}",
+                t.len()
+            );
+        }
+        // One character too many is not a truncation, and never accepted.
+        let longer = format!("{t}A");
+        assert!(matches!(
+            verify(&longer, &ring(), &at(0)),
+            Err(Refusal::Unreadable { .. } | Refusal::Malformed { .. })
+        ));
+    }
+
+    #[test]
     fn forged_with_another_key() {
         let forger = PassSigner::from_seed(7, &[1u8; 32]);
         let t = forger.sign(&claims()).unwrap();
@@ -697,5 +748,44 @@ mod tests {
             }
             assert!(verify_bytes(&b, &ring(), &at(0)).is_err());
         }
+    }
+
+    /// The fuzzer's kept corpus and seeds, replayed on every test run with the target's own
+    /// checks: a refusal or a pass within the limits, one encoding per pass, and nothing but
+    /// the real key's signature accepted.
+    #[test]
+    fn the_fuzz_corpus_replays() {
+        let signer = PassSigner::from_seed(1, &[7u8; 32]);
+        let mut keys = Keyring::new();
+        keys.add(1, &signer.public_key()).unwrap();
+        let check = Check {
+            now: 1_629_900_000,
+            leeway: 300,
+            revoked: &|id| id == 13,
+        };
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+        let mut files = 0;
+        let mut verified = 0;
+        for dir in ["corpus/parse_token", "seeds/parse_token"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let data = std::fs::read(entry.unwrap().path()).unwrap();
+                files += 1;
+                if let Ok(p) = parse(&data) {
+                    assert!(data.len() <= MAX_LEN);
+                    assert!(p.claims.check().is_ok());
+                    let again = signer.sign_bytes(&p.claims).unwrap();
+                    assert_eq!(again.len(), data.len());
+                }
+                if let Ok(c) = verify_bytes(&data, &keys, &check) {
+                    assert_eq!(signer.sign_bytes(&c).unwrap().as_slice(), data.as_slice());
+                    verified += 1;
+                }
+                if let Ok(text) = std::str::from_utf8(&data) {
+                    let _ = verify(text, &keys, &check);
+                }
+            }
+        }
+        assert!(files > 100, "the corpus has {files} files");
+        assert!(verified >= 1, "the seeds hold a valid pass");
     }
 }

@@ -26,6 +26,8 @@ pub struct CheckpointRecord {
     pub code: String,
     pub name: String,
     pub required: bool,
+    /// When it left the flow (scans no longer go there); it keeps its place in the order.
+    pub retired_at: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -424,23 +426,26 @@ impl Store {
         Ok(())
     }
 
-    /// The checkpoints in order.
+    /// Every checkpoint in order, retired ones included (in their place).
     pub async fn checkpoints(&self) -> Result<Vec<CheckpointRecord>> {
-        let rows = sqlx::query("SELECT code, name, required FROM checkpoints ORDER BY position")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT code, name, required, retired_at FROM checkpoints ORDER BY position",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(CheckpointRecord {
                     code: r.try_get(0)?,
                     name: r.try_get(1)?,
                     required: r.try_get::<i64, _>(2)? != 0,
+                    retired_at: r.try_get(3)?,
                 })
             })
             .collect()
     }
 
-    /// Replaces the flow (already checked by the caller).
+    /// Replaces the checkpoints with `steps`, in this order (already checked by the caller).
     pub async fn set_checkpoints(
         &self,
         steps: &[CheckpointRecord],
@@ -451,17 +456,27 @@ impl Store {
         sqlx::query("DELETE FROM checkpoints")
             .execute(&mut *tx)
             .await?;
-        for (i, s) in steps.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO checkpoints (code, position, name, required) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&s.code)
-            .bind(i as i64 + 1)
-            .bind(&s.name)
-            .bind(i64::from(s.required))
-            .execute(&mut *tx)
-            .await?;
-        }
+        let values: Vec<Value> = steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                [
+                    Value::text(&s.code),
+                    Value::Int(i as i64 + 1),
+                    Value::text(&s.name),
+                    Value::Int(i64::from(s.required)),
+                    opt_text(s.retired_at.as_deref()),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "INSERT INTO checkpoints (code, position, name, required, retired_at)",
+            "",
+            5,
+            &values,
+        )
+        .await?;
         append(&mut tx, event, now).await?;
         tx.commit().await?;
         Ok(())

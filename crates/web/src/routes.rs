@@ -213,6 +213,17 @@ routes! {
     post "/api/v1/passes/departures/{id}" => api::accountability::issue_for_departure, Need::Perm(ManageMovement), "Issue the passes of a whole manifest: one per household (held by its head, valid around the departure), skipping those with a live pass";
     post "/api/v1/passes/{id}/revoke" => api::accountability::revoke, Need::Perm(ManageMovement), "Revoke a boarding pass (checkpoints refuse it)";
     get "/api/v1/headcounts" => api::accountability::headcounts, Need::Perm(ViewAccountability), "Head-counts: by checkpoint, category and departure, with exceptions";
+    get "/accountability/checkpoints" => pages::accountability_checkpoints, Need::Perm(ManageMovement), "Checkpoints in order: add, rename, reorder, retire, restore";
+    post "/accountability/checkpoints" => pages::accountability_checkpoint_add, Need::Perm(ManageMovement), "Add a checkpoint to the flow";
+    post "/accountability/checkpoints/{code}" => pages::accountability_checkpoint_edit, Need::Perm(ManageMovement), "Rename a checkpoint, or say whether it may be skipped";
+    post "/accountability/checkpoints/{code}/move" => pages::accountability_checkpoint_move, Need::Perm(ManageMovement), "Move a checkpoint up or down the flow";
+    post "/accountability/checkpoints/{code}/retire" => pages::accountability_checkpoint_retire, Need::Perm(ManageMovement), "Take a checkpoint out of the flow (it keeps its place for the people last seen there)";
+    post "/accountability/checkpoints/{code}/restore" => pages::accountability_checkpoint_restore, Need::Perm(ManageMovement), "Put a retired checkpoint back in the flow";
+    get "/api/v1/checkpoints" => api::accountability::checkpoints, Need::Perm(ViewAccountability), "The checkpoints in order, retired ones in their place";
+    post "/api/v1/checkpoints" => api::accountability::add_checkpoint, Need::Perm(ManageMovement), "Add a checkpoint (code, name, required, after)";
+    post "/api/v1/checkpoints/{code}" => api::accountability::edit_checkpoint, Need::Perm(ManageMovement), "Rename a checkpoint, set whether it is required, or move it to a position";
+    post "/api/v1/checkpoints/{code}/retire" => api::accountability::retire_checkpoint, Need::Perm(ManageMovement), "Retire a checkpoint: out of the flow, kept in its place";
+    post "/api/v1/checkpoints/{code}/restore" => api::accountability::restore_checkpoint, Need::Perm(ManageMovement), "Put a retired checkpoint back in the flow";
     // ---- end of accountability ----
 
     // ---- outreach (issue 8): segments, alerts, outbox, self-registration ----

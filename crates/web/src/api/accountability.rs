@@ -140,3 +140,109 @@ pub async fn headcounts(State(state): State<AppState>) -> ApiResult {
         serde_json::to_value(h).map_err(|e| WebError::Internal(e.to_string()))?,
     ))
 }
+
+/// `GET /api/v1/checkpoints`: every checkpoint in order, retired ones in their place.
+pub async fn checkpoints(State(state): State<AppState>) -> ApiResult {
+    let list = svc::checkpoint_list(&state.store).await?;
+    Ok(Json(json!({ "checkpoints": list })))
+}
+
+#[derive(Deserialize)]
+pub struct AddCheckpointBody {
+    code: String,
+    name: String,
+    #[serde(default)]
+    required: bool,
+    after: Option<String>,
+}
+
+/// `POST /api/v1/checkpoints`: a new checkpoint after `after` (a code) or at the end.
+pub async fn add_checkpoint(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Json(b): Json<AddCheckpointBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let change = svc::CheckpointChange::Add {
+        code: b.code,
+        name: b.name,
+        required: b.required,
+        after: b.after,
+    };
+    let list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "checkpoints": list }))))
+}
+
+#[derive(Deserialize)]
+pub struct EditCheckpointBody {
+    name: Option<String>,
+    required: Option<bool>,
+    /// 1-based, among every checkpoint.
+    position: Option<usize>,
+}
+
+/// `POST /api/v1/checkpoints/{code}`: rename, required or not, move to a position.
+pub async fn edit_checkpoint(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    Json(b): Json<EditCheckpointBody>,
+) -> ApiResult {
+    if b.name.is_none() && b.required.is_none() && b.position.is_none() {
+        return Err(WebError::BadRequest(
+            "nothing to change: give name, required or position".into(),
+        )
+        .into());
+    }
+    if let Some(n) = &b.name
+        && n.trim().is_empty()
+    {
+        return Err(WebError::BadRequest("name: a checkpoint needs a name".into()).into());
+    }
+    // Checked whole before anything is written: a bad position changes nothing.
+    let list = svc::checkpoint_list(&state.store).await?;
+    if let Some(p) = b.position
+        && (p == 0 || p > list.len())
+    {
+        return Err(WebError::BadRequest(format!("position: 1 to {}, not {p}", list.len())).into());
+    }
+    let mut list = list;
+    if b.name.is_some() || b.required.is_some() {
+        let change = svc::CheckpointChange::Edit {
+            code: code.clone(),
+            name: b.name,
+            required: b.required,
+        };
+        list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
+    }
+    if let Some(position) = b.position {
+        let change = svc::CheckpointChange::Move { code, position };
+        list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
+    }
+    Ok(Json(json!({ "checkpoints": list })))
+}
+
+/// `POST /api/v1/checkpoints/{code}/retire`: out of the flow (it keeps its place).
+pub async fn retire_checkpoint(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+) -> ApiResult {
+    let change = svc::CheckpointChange::Retire { code };
+    let list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
+    Ok(Json(json!({ "checkpoints": list })))
+}
+
+/// `POST /api/v1/checkpoints/{code}/restore`: back in the flow.
+pub async fn restore_checkpoint(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+) -> ApiResult {
+    let change = svc::CheckpointChange::Restore { code };
+    let list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
+    Ok(Json(json!({ "checkpoints": list })))
+}

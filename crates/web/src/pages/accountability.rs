@@ -84,20 +84,21 @@ async fn scan_page(
     status: StatusCode,
 ) -> PageResult {
     let flow = svc::flow(state).await?;
-    let checkpoint = if flow.position(checkpoint).is_some() {
+    let active = flow.active();
+    let checkpoint = if flow.accepts(checkpoint) {
         checkpoint.to_string()
     } else {
-        flow.steps
+        active
             .iter()
             .find(|s| s.code == "gate")
-            .or(flow.steps.first())
+            .or(active.first())
             .map(|s| s.code.clone())
             .unwrap_or_default()
     };
     let page = ScanPage {
         chrome: chrome(state, user, "/accountability", "Scan a pass", None).await?,
         scan_id: uuid::Uuid::now_v7().to_string(),
-        checkpoints: flow.steps.clone(),
+        checkpoints: active,
         checkpoint,
         departure: departure.to_string(),
         categories: Category::ALL
@@ -298,7 +299,8 @@ pub async fn dashboard_card(state: &AppState, _user: &CurrentUser) -> Result<Str
 #[template(path = "accountability_passes.html")]
 struct PassesPage {
     chrome: Chrome,
-    passes: Vec<drawdown_storage::accountability::PassRecord>,
+    /// Each pass with where it stands now: live, not yet valid, expired, revoked.
+    passes: Vec<(drawdown_storage::accountability::PassRecord, &'static str)>,
     error: Option<String>,
     message: Option<String>,
 }
@@ -310,9 +312,28 @@ async fn passes_page(
     message: Option<String>,
 ) -> PageResult {
     let status = form_status(&error);
+    let now = drawdown_storage::timestamp(s.now());
+    let passes = s
+        .store
+        .passes(None, None, 500)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let status = if p.revoked_at.is_some() {
+                "revoked"
+            } else if p.valid_from > now {
+                "not yet valid"
+            } else if p.valid_until < now {
+                "expired"
+            } else {
+                "live"
+            };
+            (p, status)
+        })
+        .collect();
     let page = PassesPage {
         chrome: chrome(s, u, "/accountability", "Boarding passes", None).await?,
-        passes: s.store.passes(None, None, 500).await?,
+        passes,
         error,
         message,
     };
@@ -516,4 +537,149 @@ pub async fn accountability_pass_pdf(
         pdf,
     )
         .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "accountability_checkpoints.html")]
+struct CheckpointsPage {
+    chrome: Chrome,
+    checkpoints: Vec<svc::CheckpointView>,
+    error: Option<String>,
+    message: Option<String>,
+}
+
+async fn checkpoints_page(
+    s: &AppState,
+    u: &CurrentUser,
+    error: Option<String>,
+    message: Option<String>,
+) -> PageResult {
+    let status = form_status(&error);
+    let page = CheckpointsPage {
+        chrome: chrome(s, u, "/accountability", "Checkpoints", None).await?,
+        checkpoints: svc::checkpoint_list(&s.store).await?,
+        error,
+        message,
+    };
+    render(&page, status)
+}
+
+/// The checkpoints in order: add, rename, reorder, retire, restore.
+pub async fn accountability_checkpoints(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Query(d): Query<Done>,
+) -> PageResult {
+    let msg = d.done.as_deref().map(|what| format!("Checkpoint {what}."));
+    checkpoints_page(&s, &u, None, msg).await
+}
+
+/// Applies a change from the page: back to the page with what was done, or the error (400).
+async fn checkpoint_change(
+    s: &AppState,
+    u: &CurrentUser,
+    caller: &Caller,
+    change: svc::CheckpointChange,
+    done: &str,
+) -> PageResult {
+    match svc::change_checkpoints_now(s, u, &caller.source, &change).await {
+        Ok(_) => see_other(&format!("/accountability/checkpoints?done={done}")),
+        Err(WebError::BadRequest(e)) => checkpoints_page(s, u, Some(e), None).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AddCheckpointForm {
+    code: String,
+    name: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    required: String,
+}
+
+pub async fn accountability_checkpoint_add(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<AddCheckpointForm>,
+) -> PageResult {
+    let change = svc::CheckpointChange::Add {
+        code: f.code,
+        name: f.name,
+        required: !f.required.is_empty(),
+        after: Some(f.after),
+    };
+    checkpoint_change(&s, &u, &caller, change, "added").await
+}
+
+#[derive(Deserialize)]
+pub struct EditCheckpointForm {
+    name: String,
+    #[serde(default)]
+    required: String,
+}
+
+pub async fn accountability_checkpoint_edit(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    Form(f): Form<EditCheckpointForm>,
+) -> PageResult {
+    let change = svc::CheckpointChange::Edit {
+        code,
+        name: Some(f.name),
+        required: Some(!f.required.is_empty()),
+    };
+    checkpoint_change(&s, &u, &caller, change, "saved").await
+}
+
+#[derive(Deserialize)]
+pub struct MoveCheckpointForm {
+    to: String,
+}
+
+pub async fn accountability_checkpoint_move(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+    Form(f): Form<MoveCheckpointForm>,
+) -> PageResult {
+    let list = svc::checkpoint_list(&s.store).await?;
+    let Some(at) = list.iter().find(|c| c.code == code).map(|c| c.position) else {
+        return checkpoints_page(&s, &u, Some(format!("no checkpoint '{code}'")), None).await;
+    };
+    let position = match f.to.as_str() {
+        "up" => at.saturating_sub(1).max(1),
+        "down" => (at + 1).min(list.len()),
+        other => {
+            return checkpoints_page(&s, &u, Some(format!("to: up or down, not '{other}'")), None)
+                .await;
+        }
+    };
+    let change = svc::CheckpointChange::Move { code, position };
+    checkpoint_change(&s, &u, &caller, change, "moved").await
+}
+
+pub async fn accountability_checkpoint_retire(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+) -> PageResult {
+    let change = svc::CheckpointChange::Retire { code };
+    checkpoint_change(&s, &u, &caller, change, "retired").await
+}
+
+pub async fn accountability_checkpoint_restore(
+    State(s): State<AppState>,
+    Extension(u): Extension<CurrentUser>,
+    Extension(caller): Extension<Caller>,
+    Path(code): Path<String>,
+) -> PageResult {
+    let change = svc::CheckpointChange::Restore { code };
+    checkpoint_change(&s, &u, &caller, change, "restored").await
 }

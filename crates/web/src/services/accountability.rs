@@ -41,7 +41,7 @@ pub const PASS_HOURS: i64 = 72;
 pub struct Desk {
     scans: OnceLock<Batcher<ScanWriter>>,
     keys: RwLock<Option<Arc<Keyring>>>,
-    flow: RwLock<Option<Arc<Flow>>>,
+    flow: RwLock<Option<(Arc<Flow>, std::time::Instant)>>,
 }
 
 /// Why a scan is judged as it is, kept beside it until its batch commits.
@@ -135,67 +135,285 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s.trim(), &Rfc3339).ok()
 }
 
-/// The flow of checkpoints, cached.
+/// How long the checkpoints are kept in memory: a change from the command line (another
+/// process) reaches a running server within this.
+const FLOW_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The flow of checkpoints (retired ones in their place), cached.
 pub async fn flow(state: &AppState) -> Result<Arc<Flow>, WebError> {
     if let Ok(f) = state.accountability.flow.read()
-        && let Some(f) = f.as_ref()
+        && let Some((f, at)) = f.as_ref()
+        && at.elapsed() < FLOW_TTL
     {
         return Ok(Arc::clone(f));
     }
-    let steps = state.store.checkpoints().await?;
-    let flow = if steps.is_empty() {
-        Flow::default()
-    } else {
-        Flow::new(
-            steps
-                .into_iter()
-                .map(|c| Step {
-                    code: c.code,
-                    name: c.name,
-                    required: c.required,
-                })
-                .collect(),
-        )
-        .map_err(WebError::Internal)?
-    };
-    let flow = Arc::new(flow);
+    let flow = Arc::new(flow_of(state.store.checkpoints().await?)?);
     if let Ok(mut f) = state.accountability.flow.write() {
-        *f = Some(Arc::clone(&flow));
+        *f = Some((Arc::clone(&flow), std::time::Instant::now()));
     }
     Ok(flow)
 }
 
-/// Replaces the checkpoints (one per line: `code | name | required`).
-pub async fn set_flow(
+fn flow_of(records: Vec<CheckpointRecord>) -> Result<Flow, WebError> {
+    if records.is_empty() {
+        return Ok(Flow::default());
+    }
+    Flow::new(
+        records
+            .into_iter()
+            .map(|c| Step {
+                code: c.code,
+                name: c.name,
+                required: c.required,
+                retired: c.retired_at.is_some(),
+            })
+            .collect(),
+    )
+    .map_err(WebError::Internal)
+}
+
+/// One checkpoint as the configuration page and `GET /api/v1/checkpoints` show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointView {
+    /// 1-based, among every checkpoint (retired ones keep their place).
+    pub position: usize,
+    pub code: String,
+    pub name: String,
+    pub required: bool,
+    pub retired: bool,
+    pub retired_at: Option<String>,
+}
+
+pub async fn checkpoint_list(store: &Store) -> Result<Vec<CheckpointView>, WebError> {
+    let records = store.checkpoints().await?;
+    let records = if records.is_empty() {
+        default_records()
+    } else {
+        records
+    };
+    Ok(records
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| CheckpointView {
+            position: i + 1,
+            retired: c.retired_at.is_some(),
+            code: c.code,
+            name: c.name,
+            required: c.required,
+            retired_at: c.retired_at,
+        })
+        .collect())
+}
+
+fn default_records() -> Vec<CheckpointRecord> {
+    Flow::default()
+        .steps
+        .into_iter()
+        .map(|s| CheckpointRecord {
+            code: s.code,
+            name: s.name,
+            required: s.required,
+            retired_at: None,
+        })
+        .collect()
+}
+
+/// One change to the checkpoints. Codes never change (scans and whereabouts name them); a
+/// checkpoint leaves the flow by being retired, and may be restored.
+#[derive(Clone, Debug)]
+pub enum CheckpointChange {
+    /// A new checkpoint after `after` (a code), or at the end.
+    Add {
+        code: String,
+        name: String,
+        required: bool,
+        after: Option<String>,
+    },
+    /// A new name, or whether it may be skipped.
+    Edit {
+        code: String,
+        name: Option<String>,
+        required: Option<bool>,
+    },
+    /// To a 1-based position among every checkpoint.
+    Move {
+        code: String,
+        position: usize,
+    },
+    Retire {
+        code: String,
+    },
+    Restore {
+        code: String,
+    },
+}
+
+impl CheckpointChange {
+    fn code(&self) -> &str {
+        match self {
+            CheckpointChange::Add { code, .. }
+            | CheckpointChange::Edit { code, .. }
+            | CheckpointChange::Move { code, .. }
+            | CheckpointChange::Retire { code }
+            | CheckpointChange::Restore { code } => code,
+        }
+    }
+
+    fn action(&self) -> &'static str {
+        match self {
+            CheckpointChange::Add { .. } => "checkpoints.add",
+            CheckpointChange::Edit { .. } => "checkpoints.edit",
+            CheckpointChange::Move { .. } => "checkpoints.move",
+            CheckpointChange::Retire { .. } => "checkpoints.retire",
+            CheckpointChange::Restore { .. } => "checkpoints.restore",
+        }
+    }
+}
+
+/// Applies a change to the checkpoints after checking it (a bad one is a clear error and
+/// changes nothing); one transaction, one audit entry naming the flow that results.
+pub async fn change_checkpoints(
+    store: &Store,
+    actor: &str,
+    source: &str,
+    change: &CheckpointChange,
+    now: OffsetDateTime,
+) -> Result<Vec<CheckpointView>, WebError> {
+    let mut records = store.checkpoints().await?;
+    if records.is_empty() {
+        records = default_records();
+    }
+    let bad = |m: String| WebError::BadRequest(m);
+    let code = change.code().trim().to_string();
+    let find = |records: &[CheckpointRecord]| -> Result<usize, WebError> {
+        records.iter().position(|r| r.code == code).ok_or_else(|| {
+            let codes: Vec<&str> = records.iter().map(|r| r.code.as_str()).collect();
+            bad(format!(
+                "no checkpoint '{code}' (there are: {})",
+                codes.join(", ")
+            ))
+        })
+    };
+    let name_ok = |name: &str| -> Result<String, WebError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(bad("name: a checkpoint needs a name".into()));
+        }
+        Ok(name.to_string())
+    };
+    let detail;
+    match change {
+        CheckpointChange::Add {
+            name,
+            required,
+            after,
+            ..
+        } => {
+            if let Some(r) = records.iter().find(|r| r.code == code) {
+                return Err(bad(if r.retired_at.is_some() {
+                    format!("checkpoint '{code}' exists, retired: restore it instead")
+                } else {
+                    format!("checkpoint '{code}' exists already")
+                }));
+            }
+            let at = match after.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                None => records.len(),
+                Some(a) => {
+                    records
+                        .iter()
+                        .position(|r| r.code == a)
+                        .ok_or_else(|| bad(format!("after: no checkpoint '{a}'")))?
+                        + 1
+                }
+            };
+            records.insert(
+                at,
+                CheckpointRecord {
+                    code: code.clone(),
+                    name: name_ok(name)?,
+                    required: *required,
+                    retired_at: None,
+                },
+            );
+            detail = format!("added at position {}", at + 1);
+        }
+        CheckpointChange::Edit { name, required, .. } => {
+            let i = find(&records)?;
+            if name.is_none() && required.is_none() {
+                return Err(bad("nothing to change: give a name or required".into()));
+            }
+            let mut said = Vec::new();
+            if let Some(n) = name {
+                let n = name_ok(n)?;
+                said.push(format!("name '{}' -> '{n}'", records[i].name));
+                records[i].name = n;
+            }
+            if let Some(r) = required {
+                records[i].required = *r;
+                said.push(format!("required {r}"));
+            }
+            detail = said.join("; ");
+        }
+        CheckpointChange::Move { position, .. } => {
+            let i = find(&records)?;
+            if *position == 0 || *position > records.len() {
+                return Err(bad(format!(
+                    "position: 1 to {}, not {position}",
+                    records.len()
+                )));
+            }
+            let r = records.remove(i);
+            records.insert(position - 1, r);
+            detail = format!("from position {} to {position}", i + 1);
+        }
+        CheckpointChange::Retire { .. } => {
+            let i = find(&records)?;
+            if records[i].retired_at.is_some() {
+                return Err(bad(format!("checkpoint '{code}' is retired already")));
+            }
+            records[i].retired_at = Some(timestamp(now));
+            detail = "retired".into();
+        }
+        CheckpointChange::Restore { .. } => {
+            let i = find(&records)?;
+            if records[i].retired_at.is_none() {
+                return Err(bad(format!("checkpoint '{code}' is in use, not retired")));
+            }
+            records[i].retired_at = None;
+            detail = "restored".into();
+        }
+    }
+    // The whole flow as it would stand: codes plain and unique, names given, one in use.
+    flow_of(records.clone()).map_err(|e| match e {
+        WebError::Internal(m) => bad(m),
+        other => other,
+    })?;
+    let order: Vec<&str> = records
+        .iter()
+        .filter(|r| r.retired_at.is_none())
+        .map(|r| r.code.as_str())
+        .collect();
+    let ev = AuditEvent::new(
+        actor,
+        change.action(),
+        format!("checkpoint:{code}"),
+        format!("{detail}; flow {}", order.join(">")),
+        source,
+    );
+    store.set_checkpoints(&records, &ev, now).await?;
+    checkpoint_list(store).await
+}
+
+/// [`change_checkpoints`] from the server: the cached flow is dropped at once.
+pub async fn change_checkpoints_now(
     state: &AppState,
     user: &CurrentUser,
     source: &str,
-    steps: Vec<Step>,
-) -> Result<(), WebError> {
-    let flow = Flow::new(steps).map_err(WebError::BadRequest)?;
-    let records: Vec<CheckpointRecord> = flow
-        .steps
-        .iter()
-        .map(|s| CheckpointRecord {
-            code: s.code.clone(),
-            name: s.name.clone(),
-            required: s.required,
-        })
-        .collect();
-    let codes: Vec<&str> = flow.steps.iter().map(|s| s.code.as_str()).collect();
-    let ev = AuditEvent::new(
-        user.actor(),
-        "checkpoints.set",
-        "checkpoints",
-        codes.join(">"),
-        source,
-    );
-    state
-        .store
-        .set_checkpoints(&records, &ev, state.now())
-        .await?;
+    change: &CheckpointChange,
+) -> Result<Vec<CheckpointView>, WebError> {
+    let out = change_checkpoints(&state.store, &user.actor(), source, change, state.now()).await;
     state.accountability.forget_flow();
-    Ok(())
+    out
 }
 
 /// The post's public keys, cached; reloaded when a pass names a key not yet known.
@@ -540,7 +758,8 @@ pub async fn issue_manifest_passes(
     source: &str,
     departure: &str,
 ) -> Result<ManifestPasses, WebError> {
-    let (orders, from, until) = manifest_orders(&state.store, departure.trim()).await?;
+    let offset = state.scenario_now().await? - state.now();
+    let (orders, from, until) = manifest_orders(&state.store, departure.trim(), offset).await?;
     let passes = issue_passes(state, actor, source, &orders, from, until).await?;
     Ok(ManifestPasses {
         departure: departure.trim().into(),
@@ -549,10 +768,15 @@ pub async fn issue_manifest_passes(
     })
 }
 
-/// The orders and validity window for one departure's manifest.
+/// The orders and validity window for one departure's manifest. Departures are on the post's
+/// clock; a pass is checked against real clocks (devices verify it offline), so when the post
+/// runs a scenario (`offset` = scenario time minus real time, e.g. the demo set in August
+/// 2021) the window is moved by as much: the pass is valid when, on the post's clock, the
+/// departure is 24 hours away.
 pub async fn manifest_orders(
     store: &Store,
     departure: &str,
+    offset: time::Duration,
 ) -> Result<(Vec<PassOrder>, OffsetDateTime, OffsetDateTime), WebError> {
     departure_ok(departure)?;
     let d = store
@@ -584,6 +808,7 @@ pub async fn manifest_orders(
             "departure {departure}: its manifest is empty (plan or add households first)"
         )));
     }
+    let at = at - offset;
     Ok((
         orders,
         at - time::Duration::hours(DEPARTURE_PASS_BEFORE_HOURS),
@@ -932,10 +1157,15 @@ async fn read_item(
         return Err("id: 1-64 letters, digits, '-', '_', '.' or ':'".into());
     }
     let checkpoint = text_field(item, "checkpoint", 32)?.ok_or("checkpoint: missing")?;
-    if flow.position(checkpoint).is_none() {
-        let codes: Vec<&str> = flow.steps.iter().map(|s| s.code.as_str()).collect();
+    if !flow.accepts(checkpoint) {
+        let codes: Vec<String> = flow.active().into_iter().map(|s| s.code).collect();
+        let retired = if flow.position(checkpoint).is_some() {
+            " (it was retired)"
+        } else {
+            ""
+        };
         return Err(format!(
-            "checkpoint: '{checkpoint}' is not one of {}",
+            "checkpoint: '{checkpoint}'{retired} is not one of {}",
             codes.join(", ")
         ));
     }
@@ -1075,10 +1305,12 @@ pub async fn device_kit(state: &AppState) -> Result<Value, WebError> {
     Ok(serde_json::json!({
         "keys": keys.iter().map(|(id, k)| serde_json::json!({"key_id": id, "public_key": k})).collect::<Vec<_>>(),
         "revoked": revoked,
-        "checkpoints": flow.steps,
+        "checkpoints": flow.active(),
         "skew_window_seconds": SKEW_WINDOW,
         "grace_seconds": GRACE,
         "server_time": timestamp(state.now()),
+        // The post's clock (its scenario's time when it runs one): departures are on it.
+        "post_time": timestamp(state.scenario_now().await?),
     }))
 }
 
@@ -1087,6 +1319,8 @@ pub async fn device_kit(state: &AppState) -> Result<Value, WebError> {
 pub struct CheckpointHeads {
     pub code: String,
     pub name: String,
+    /// Out of the flow; shown while people were last seen there.
+    pub retired: bool,
     /// People on the registry last admitted here (households counted by member).
     pub people: i64,
     pub lap_infants: i64,
@@ -1150,6 +1384,7 @@ pub async fn headcounts(state: &AppState) -> Result<Headcounts, WebError> {
         .map(|s| CheckpointHeads {
             code: s.code.clone(),
             name: s.name.clone(),
+            retired: s.retired,
             people: 0,
             lap_infants: 0,
         })
