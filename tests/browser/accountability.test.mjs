@@ -62,4 +62,39 @@ describe('accountability', () => {
     await page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '0', null, { timeout: 20_000 });
     assert.deepEqual(errors, []);
   });
+
+  test('head-counts update without reloading the page', { timeout: TEST_TIMEOUT }, async () => {
+    const v = await newPage(browser);
+    contexts.push(v.context);
+    await login(v.page, 'viewer');
+    await v.page.goto('/accountability');
+    const count = () => v.page.evaluate(() => Number(document.querySelector('[data-hc="scans_total"]').textContent.replace(/[^0-9]/g, '')));
+    const before = await count();
+    const navigations = [];
+    v.page.on('framenavigated', (f) => { if (f === v.page.mainFrame()) navigations.push(f.url()); });
+
+    // Meanwhile a checkpoint agent scans a pass valid now.
+    const m = await newPage(browser);
+    contexts.push(m.context);
+    await login(m.page, 'movement');
+    await m.page.goto('/accountability/passes');
+    await m.page.goto(await m.page.locator('tr[data-status="live"] td.id a').first().getAttribute('href'));
+    const token = (await m.page.locator('#pass-token').textContent()).trim();
+    const a = await newPage(browser);
+    contexts.push(a.context);
+    await login(a.page, 'checkpoint');
+    await a.page.goto('/accountability/scan?checkpoint=rally');
+    await a.page.waitForFunction(() => document.getElementById('scan-queue').dataset.waiting === '0');
+    await a.page.keyboard.type(token);
+    await a.page.keyboard.press('Enter');
+    await a.page.waitForFunction(() => /verdict-(green|amber)/.test(document.getElementById('verdict').className)
+      && !document.querySelector('.verdict-why').textContent.includes('checking'));
+
+    // The viewer's page shows the new scan within a poll (10 s), without reloading.
+    await v.page.waitForFunction((b) => Number(document.querySelector('[data-hc="scans_total"]').textContent.replace(/[^0-9]/g, '')) > b, before, { timeout: 25_000 });
+    assert.ok((await count()) > before);
+    assert.deepEqual(navigations, [], 'the head-count page did not reload');
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(a.errors, []);
+  });
 });

@@ -71,18 +71,34 @@ document.addEventListener("keydown", function (e) {
 /* ---- end of movement ---- */
 
 /* ---- accountability ---- */
-// Head-counts refresh without reloading: a small poll of the JSON every 10 seconds.
+// Head-counts refresh without reloading: a small poll of the JSON every 10 seconds updates
+// every number marked data-hc (the cards, the tables' cells by category, checkpoint and
+// departure), keeping the tables' sort order.
 (function () {
   const box = document.getElementById("headcounts");
   if (!box || !window.fetch) return;
   const fmt = new Intl.NumberFormat("en");
+  function numbers(h) {
+    const m = {};
+    Object.keys(h).forEach((k) => { if (typeof h[k] === "number") m[k] = h[k]; });
+    (h.checkpoints || []).forEach((c) => { m["cp." + c.code] = c.people; });
+    (h.categories || []).forEach((c) => {
+      c.by_checkpoint.forEach((n, i) => { m["cat." + c.category + "." + i] = n; });
+      m["cat." + c.category + ".total"] = c.total;
+    });
+    (h.departures || []).forEach((d) => {
+      Object.keys(d).forEach((k) => { if (typeof d[k] === "number") m["dep." + d.departure + "." + k] = d[k]; });
+    });
+    return m;
+  }
   setInterval(async () => {
     try {
       const r = await fetch(box.dataset.poll, { credentials: "same-origin" });
       if (!r.ok) return;
       const h = await r.json();
-      box.querySelectorAll("[data-hc]").forEach((el) => {
-        const v = h[el.dataset.hc];
+      const m = numbers(h);
+      document.querySelectorAll("[data-hc]").forEach((el) => {
+        const v = m[el.dataset.hc];
         if (typeof v === "number") el.textContent = fmt.format(v);
       });
       const at = document.getElementById("hc-at");

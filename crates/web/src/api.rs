@@ -346,6 +346,18 @@ pub fn openapi_document() -> Value {
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
         entry[r.method] = op;
     }
+    // Areas that describe their bodies.
+    for (method, path, body, answer) in accountability::openapi_shapes() {
+        if let Some(op) = paths.get_mut(path).and_then(|p| p.get_mut(method)) {
+            if !body.is_null() {
+                op["requestBody"] = json!({"content": {"application/json": {"schema": body}}});
+            }
+            if let Some(a) = answer {
+                op["responses"]["200"] =
+                    json!({"description": "OK", "content": {"application/json": {"schema": a}}});
+            }
+        }
+    }
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -352,6 +352,17 @@ async fn passes_and_scans_through_the_api() {
     )
     .await;
     r.expect(401, "a scan from a revoked device token");
+
+    // The OpenAPI document describes the scans' shape.
+    let doc = s.get("/api/openapi.json", Auth::None).await.json();
+    let post = &doc["paths"]["/api/v1/scans"]["post"];
+    let batch = &post["requestBody"]["content"]["application/json"]["schema"]["oneOf"][1];
+    assert_eq!(batch["required"][0], "scans", "{post}");
+    assert!(
+        post["responses"]["200"].to_string().contains("replayed"),
+        "{post}"
+    );
+    assert!(doc["paths"]["/api/v1/checkpoints/{code}/retire"]["post"].is_object());
 }
 
 /// A device token revoked outside this server (a second server on the same database, or by
@@ -575,6 +586,47 @@ async fn pages_without_scripts() {
         )
         .await;
     r.expect(400, "a walk-up with a bad birth year");
+    // A walk-up who is already on a list: the people engine resolves them to that person
+    // (name and birth year are enough), so the registry does not count them twice.
+    let known = s
+        .get("/api/v1/people?limit=50", Auth::Session(&reg))
+        .await
+        .json()["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["birth_date"].as_str().is_some_and(|d| d.len() >= 4)
+                && p["name"]
+                    .as_str()
+                    .is_some_and(|n| n.split_whitespace().count() == 2)
+        })
+        .cloned()
+        .expect("a registry person with a name and a birth date");
+    let name: Vec<&str> = known["name"].as_str().unwrap().split_whitespace().collect();
+    let r = s
+        .submit(
+            "/accountability/walkups",
+            &agent,
+            &[
+                ("checkpoint", "gate"),
+                ("given_name", name[0]),
+                ("family_name", name[1]),
+                ("birth_year", &known["birth_date"].as_str().unwrap()[..4]),
+                ("phone", ""),
+                ("category", "citizen"),
+            ],
+        )
+        .await;
+    r.expect(200, "a walk-up already on the registry");
+    assert!(
+        r.text().contains(&format!(
+            "walk-up registered as {}",
+            known["id"].as_str().unwrap()
+        )),
+        "{}",
+        truncate(&r.text(), 2000)
+    );
 
     // The head-count page, and the dashboard card.
     let viewer = s.login("viewer").await;
@@ -905,6 +957,20 @@ async fn passes_for_a_whole_manifest() {
         assert!(a["verdict"] == "green" || a["verdict"] == "amber", "{a}");
         assert_eq!(a["heads"], h["people"], "{a}");
     }
+    // The head-count of the departure: its seats from the board, its two households.
+    let hc = s
+        .get("/api/v1/headcounts", Auth::Session(&viewer))
+        .await
+        .json();
+    let soon = hc["departures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["departure"] == "TST-SOON")
+        .cloned()
+        .unwrap_or_else(|| panic!("TST-SOON in {hc}"));
+    assert_eq!(soon["seats"], 60, "{soon}");
+    assert_eq!(soon["households"], 2, "{soon}");
 }
 
 fn codes(list: &Value) -> Vec<String> {

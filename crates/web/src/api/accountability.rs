@@ -246,3 +246,105 @@ pub async fn restore_checkpoint(
     let list = svc::change_checkpoints_now(&state, &user, &caller.source, &change).await?;
     Ok(Json(json!({ "checkpoints": list })))
 }
+
+/// Request and answer shapes for the OpenAPI document: `(method, path, request body, 200 body)`.
+pub fn openapi_shapes() -> Vec<(&'static str, &'static str, Value, Option<Value>)> {
+    let scan = json!({
+        "type": "object",
+        "required": ["id", "checkpoint"],
+        "properties": {
+            "id": {"type": "string", "maxLength": 64, "description": "The device's own id for this scan: sent twice, counted once"},
+            "token": {"type": "string", "description": "The pass's QR text (or give person)"},
+            "person": {"type": "string", "description": "A registry person id, for a walk-up (or give token)"},
+            "checkpoint": {"type": "string", "description": "A checkpoint code in use (GET /api/v1/checkpoints)"},
+            "scanned_at": {"type": "string", "format": "date-time", "description": "On the device's clock; default: when sent"},
+            "departure": {"type": "string", "description": "The departure this checkpoint works (boarding)"},
+            "device": {"type": "string"}
+        }
+    });
+    let result = json!({
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer"},
+            "id": {"type": ["string", "null"]},
+            "status": {"enum": ["recorded", "replayed", "rejected"]},
+            "verdict": {"enum": ["green", "amber", "red", null]},
+            "reason": {"type": ["string", "null"]},
+            "words": {"type": "string", "description": "What the agent reads; for a rejected item, the field at fault"},
+            "skew_seconds": {"type": ["integer", "null"]},
+            "skew_flagged": {"type": "boolean"},
+            "heads": {"type": ["integer", "null"]},
+            "lap_infants": {"type": ["integer", "null"]},
+            "initials": {"type": ["string", "null"]},
+            "birth_year": {"type": ["integer", "null"]},
+            "departure": {"type": ["string", "null"]}
+        }
+    });
+    let checkpoint = json!({
+        "type": "object",
+        "properties": {
+            "position": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+            "required": {"type": "boolean"}, "retired": {"type": "boolean"},
+            "retired_at": {"type": ["string", "null"]}
+        }
+    });
+    let checkpoints = json!({"type": "object", "properties": {"checkpoints": {"type": "array", "items": checkpoint}}});
+    vec![
+        (
+            "post",
+            "/api/v1/scans",
+            json!({"oneOf": [
+                scan.clone(),
+                {"type": "object", "required": ["scans"], "properties": {
+                    "scans": {"type": "array", "maxItems": svc::MAX_SCANS_PER_REQUEST, "items": scan},
+                    "sent_at": {"type": "string", "format": "date-time", "description": "The device's clock when sending: beyond 5 minutes off, its scans are flagged and their times corrected"},
+                    "device": {"type": "string"}
+                }}
+            ]}),
+            Some(json!({"type": "object", "properties": {
+                "received": {"type": "integer"}, "recorded": {"type": "integer"},
+                "replayed": {"type": "integer"}, "rejected": {"type": "integer"},
+                "results": {"type": "array", "items": result}
+            }})),
+        ),
+        (
+            "post",
+            "/api/v1/checkpoints",
+            json!({"type": "object", "required": ["code", "name"], "properties": {
+                "code": {"type": "string", "pattern": "^[a-z0-9_-]{1,32}$"},
+                "name": {"type": "string", "maxLength": 60},
+                "required": {"type": "boolean"},
+                "after": {"type": "string", "description": "The code it comes after; default: at the end"}
+            }}),
+            Some(checkpoints.clone()),
+        ),
+        (
+            "post",
+            "/api/v1/checkpoints/{code}",
+            json!({"type": "object", "properties": {
+                "name": {"type": "string", "maxLength": 60},
+                "required": {"type": "boolean"},
+                "position": {"type": "integer", "minimum": 1}
+            }}),
+            Some(checkpoints.clone()),
+        ),
+        ("get", "/api/v1/checkpoints", Value::Null, Some(checkpoints)),
+        (
+            "post",
+            "/api/v1/passes",
+            json!({"type": "object", "properties": {
+                "person": {"type": "string"}, "departure": {"type": "string"},
+                "orders": {"type": "array", "items": {"type": "object", "properties": {"person": {"type": "string"}, "departure": {"type": "string"}}}},
+                "valid_from": {"type": "string", "format": "date-time"},
+                "valid_until": {"type": "string", "format": "date-time"}
+            }}),
+            None,
+        ),
+        (
+            "post",
+            "/api/v1/passes/{id}/revoke",
+            json!({"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 200}}}),
+            None,
+        ),
+    ]
+}

@@ -1337,6 +1337,8 @@ pub struct CategoryHeads {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DepartureHeads {
     pub departure: String,
+    /// The departure's seats (movement's board); none for a departure it does not list.
+    pub seats: Option<i64>,
     /// Passes (one per household or person travelling alone).
     pub households: i64,
     /// People on the passes, lap infants included.
@@ -1459,7 +1461,15 @@ pub async fn headcounts(state: &AppState) -> Result<Headcounts, WebError> {
             Some(_) => d.arrived += heads,
         }
     }
+    let seats: HashMap<String, i64> = state
+        .store
+        .departures()
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.seats))
+        .collect();
     for d in &mut departures {
+        d.seats = seats.get(&d.departure).copied();
         if d.departed + d.arrived > 0 {
             d.no_shows = d.not_seen + d.on_the_way;
         }
