@@ -97,19 +97,22 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
     if passes.is_empty() {
         return Ok(None);
     }
-    // The next departure's passes that are valid now: some left unscanned to try.
-    let try_it: Vec<usize> = passes
+    // The next departure's passes that are valid now: the last few left unscanned to try (at
+    // least two others walk the day, so the history has someone at each end of the flow).
+    let now_text = rfc3339(ctx.now);
+    let valid_now: Vec<usize> = passes
         .iter()
         .enumerate()
         .filter(|(_, (p, leaves))| {
-            *leaves > ctx.now
-                && p.valid_from.as_str() <= rfc3339(ctx.now).as_str()
-                && rfc3339(ctx.now).as_str() < p.valid_until.as_str()
+            *leaves > ctx.now && p.valid_from <= now_text && now_text < p.valid_until
         })
         .map(|(i, _)| i)
-        .take(if ctx.small { 2 } else { UNTOUCHED })
         .collect();
-
+    let n_try = if ctx.small { 2 } else { UNTOUCHED };
+    let n_try = n_try
+        .min(valid_now.len().saturating_sub(2))
+        .max(usize::from(!valid_now.is_empty()));
+    let try_it: Vec<usize> = valid_now[valid_now.len() - n_try..].to_vec();
     // The day: each household walks the flow from the gate as far as it got by now, within
     // its pass's window; those whose flight left walked through to departed and, four hours
     // later, to the safe haven.
@@ -139,7 +142,8 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
             continue; // its window opens later
         }
         let left = *leaves <= ctx.now;
-        // How far along the flow, and the moment of each step.
+        // How far along the flow (the boarding area holds people for hours before a flight),
+        // and the moment of each step.
         let reached = if left {
             if *leaves + Duration::hours(4) <= ctx.now {
                 arrived
@@ -147,7 +151,13 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
                 departed
             }
         } else {
-            [gate, screening, code("registration"), code("manifesting")][i % 4]
+            [
+                boarding,
+                gate,
+                code("manifesting"),
+                screening,
+                code("registration"),
+            ][walked % 5]
         };
         let last_before_boarding = if left {
             *leaves - Duration::minutes(40)
