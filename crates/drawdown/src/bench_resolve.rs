@@ -177,6 +177,98 @@ pub fn resolve(records: usize, splink: bool, febrl: bool) -> Result<()> {
     Ok(())
 }
 
+/// `--blocking-only`: blocking recall on the same generated rows, and the true pairs it never
+/// compares, by cause, each with examples.
+pub fn blocking_only(records: usize) -> Result<()> {
+    if records < 2_000 {
+        bail!("--records must be at least 2,000");
+    }
+    let people = ((records as f64) / lists::ROWS_PER_PERSON).round() as usize;
+    eprintln!("generating lists for {people} people (seed {SEED})");
+    let rows = lists::generate_lists(SEED, people);
+    let held = pick_held_out(rows.len(), HELD_OUT.min(rows.len() / 10));
+    let mut recs = Vec::new();
+    let mut truth = Vec::new();
+    for (row, held) in rows.iter().zip(held) {
+        if !held {
+            recs.push(to_raw(row)?);
+            truth.push(row.truth_person);
+        }
+    }
+    drop(rows);
+    eprintln!("blocking {} records", recs.len());
+    let started = Instant::now();
+    let b = drawdown_resolution::blocking_recall(&recs, &Config::default(), &truth)
+        .map_err(|e| anyhow::anyhow!("the engine failed: {e}"))?;
+    let mut out = format!(
+        "blocking recall {:.4}: {} of {} true pairs compared; {} candidate pairs; {:.1} s\n",
+        b.recall(),
+        thousands(b.found),
+        thousands(b.true_pairs),
+        thousands(b.candidate_pairs),
+        started.elapsed().as_secs_f64()
+    );
+    for (key, n) in &b.by_key {
+        let _ = writeln!(out, "  {key:<22} first found {}", thousands(*n));
+    }
+    let missed = b.true_pairs - b.found;
+    let _ = writeln!(out, "\ntrue pairs never compared: {}", thousands(missed));
+    let show = |r: &RawRecord| {
+        let fields: Vec<String> = Field::ALL
+            .iter()
+            .filter_map(|f| r.get(*f).map(|v| format!("{}={v}", f.name())))
+            .collect();
+        format!("{} [{}]", r.id, fields.join(", "))
+    };
+    // Marginal counts first: why, and what the sparser record carries.
+    let mut tally = |title: &str, key: &dyn Fn(&drawdown_resolution::BlockingMiss) -> String| {
+        let mut by: HashMap<String, u64> = HashMap::new();
+        for m in &b.misses {
+            *by.entry(key(m)).or_insert(0) += m.pairs;
+        }
+        let mut by: Vec<(String, u64)> = by.into_iter().collect();
+        by.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let _ = writeln!(out, "\nby {title}:");
+        for (k, n) in by.iter().take(20) {
+            let _ = writeln!(
+                out,
+                "{:>9} ({:.2} %)  {k}",
+                thousands(*n),
+                100.0 * *n as f64 / b.true_pairs.max(1) as f64
+            );
+        }
+    };
+    tally("reason", &|m| m.reason.clone());
+    tally("names and years", &|m| m.relation.clone());
+    tally("the sparser record", &|m| m.sides.0.clone());
+    tally("reason and the sparser record", &|m| {
+        format!("{}; {}", m.reason, m.sides.0)
+    });
+    let _ = writeln!(out, "\nthe commonest causes, with examples:");
+    for m in b.misses.iter().take(30) {
+        let _ = writeln!(
+            out,
+            "{:>7} ({:.2} %)  {}; {}; {} | {}",
+            thousands(m.pairs),
+            100.0 * m.pairs as f64 / b.true_pairs.max(1) as f64,
+            m.reason,
+            m.relation,
+            m.sides.0,
+            m.sides.1
+        );
+        for &(i, j) in m.examples.iter().take(2) {
+            let _ = writeln!(
+                out,
+                "            {}\n          ~ {}",
+                show(&recs[i]),
+                show(&recs[j])
+            );
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
 #[derive(Default)]
 struct Data {
     records: Vec<RawRecord>,

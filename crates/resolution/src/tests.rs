@@ -725,6 +725,11 @@ fn blocking_recall_on_generated_variants() {
     );
     assert!(b.recall() >= 0.95, "blocking recall {:.4}", b.recall());
     assert_eq!(b.by_key.iter().map(|(_, n)| n).sum::<u64>(), b.found);
+    // The pairs said to be missed are exactly the true pairs not enumerated.
+    assert_eq!(
+        b.misses.iter().map(|m| m.pairs).sum::<u64>(),
+        b.true_pairs - b.found
+    );
     // The same pairs as a full run compares.
     let res = resolve(&s.records, &config).unwrap();
     assert_eq!(res.stats.candidate_pairs, b.candidate_pairs);
@@ -737,6 +742,7 @@ fn blocking_recall_on_generated_variants() {
         &names,
         config.max_block_size,
         config.window,
+        config.sparse_block_size,
         2,
     );
     let compared: HashSet<(u32, u32)> = blocks
@@ -819,4 +825,202 @@ fn a_restored_resolution_matches_as_the_run_it_was_stored_from() {
         )
         .is_err()
     );
+}
+
+/// The records a full run over `records` compares with the last of them (input indices).
+fn full_run_partners(records: &[RawRecord], config: &Config) -> HashSet<usize> {
+    let (prep, order) = crate::prepare_in_order(records, 1);
+    let names = NameView::new(&prep.names);
+    let blocks = Blocking::build(
+        &prep.recs,
+        &prep.arena,
+        &names,
+        config.max_block_size,
+        config.window,
+        config.sparse_block_size,
+        1,
+    );
+    let last = records.len() - 1;
+    blocks
+        .for_each_pair(1, Vec::new, |v, _, i, j| {
+            let (a, b) = (order[i as usize] as usize, order[j as usize] as usize);
+            if a == last || b == last {
+                v.push(a + b - last);
+            }
+        })
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// One name written by twelve records with birth years and two without, a single name with
+/// a year, and a namesake: blocks of at most four, a window of one.
+fn sparse_fixture() -> Vec<RawRecord> {
+    use Field::*;
+    let mut records: Vec<RawRecord> = (0..12)
+        .map(|k| {
+            let year = (1950 + 3 * k).to_string();
+            rec(
+                &format!("d{k}"),
+                "a",
+                &[
+                    (GivenName, "Laila"),
+                    (FamilyName, "Ibrahimi"),
+                    (DateOfBirth, &year),
+                ],
+            )
+        })
+        .collect();
+    for id in ["s0", "s1"] {
+        records.push(rec(
+            id,
+            "b",
+            &[(GivenName, "Laila"), (FamilyName, "Ibrahimi")],
+        ));
+    }
+    records.push(rec(
+        "k",
+        "c",
+        &[
+            (GivenName, "Laila"),
+            (FamilyName, "Karimi"),
+            (DateOfBirth, "1965"),
+        ],
+    ));
+    records.push(rec(
+        "single",
+        "c",
+        &[(GivenName, "Layla"), (DateOfBirth, "1965")],
+    ));
+    records
+}
+
+#[test]
+fn sparse_records_meet_every_record_of_a_small_oversized_block() {
+    let records = sparse_fixture();
+    let id = |i: u32| records[i as usize].id.as_str();
+    let config = Config {
+        max_block_size: 4,
+        window: 1,
+        sparse_block_size: 100,
+        ..Config::default()
+    };
+    let pairs = |config: &Config| -> HashSet<(String, String)> {
+        let (prep, order) = crate::prepare_in_order(&records, 1);
+        let names = NameView::new(&prep.names);
+        let b = Blocking::build(
+            &prep.recs,
+            &prep.arena,
+            &names,
+            config.max_block_size,
+            config.window,
+            config.sparse_block_size,
+            1,
+        );
+        let all: Vec<(u32, u32)> = b
+            .for_each_pair(1, Vec::new, |v, _, i, j| {
+                v.push((order[i as usize], order[j as usize]))
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        let set: HashSet<(String, String)> = all
+            .iter()
+            .map(|&(i, j)| {
+                let (a, b) = (id(i).to_string(), id(j).to_string());
+                if a < b { (a, b) } else { (b, a) }
+            })
+            .collect();
+        assert_eq!(set.len(), all.len(), "each pair once");
+        set
+    };
+    let has = |p: &HashSet<(String, String)>, a: &str, b: &str| {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        p.contains(&(a.to_string(), b.to_string()))
+    };
+    let on = pairs(&config);
+    // Without a year, s0 and s1 meet every record of the name that has one.
+    for k in 0..12 {
+        assert!(has(&on, "s0", &format!("d{k}")), "s0 d{k}");
+        assert!(has(&on, "s1", &format!("d{k}")), "s1 d{k}");
+    }
+    // Records with years meet only their neighbours in the window.
+    assert!(has(&on, "d3", "d4"));
+    assert!(!has(&on, "d3", "d9"));
+    // The single name with a year meets the full names of that year, which do not meet
+    // each other for it.
+    assert!(has(&on, "single", "d5"));
+    assert!(has(&on, "single", "k"));
+    assert!(!has(&on, "d5", "k"));
+
+    // Above the size, the window alone: the far pairs are left out.
+    let off = pairs(&Config {
+        sparse_block_size: 2,
+        ..config.clone()
+    });
+    assert!(!has(&off, "s0", "d11"));
+    assert!(!has(&off, "single", "d5"));
+    assert!(has(&off, "d3", "d4"));
+
+    // The recall diagnostic agrees: of the pairs of "one person" s0 ~ d11, single ~ d5 and
+    // d5 ~ k, the first two are compared with the sparse pairs and not without.
+    let person: Vec<u32> = records
+        .iter()
+        .map(|r| match r.id.as_str() {
+            "s0" | "d11" => 1,
+            "single" | "d5" | "k" => 2,
+            _ => 3 + records.iter().position(|x| x.id == r.id).unwrap() as u32,
+        })
+        .collect();
+    let b = blocking_recall(&records, &config, &person).unwrap();
+    assert_eq!((b.true_pairs, b.found), (4, 3));
+    assert_eq!(b.misses.len(), 1);
+    assert_eq!(b.misses[0].pairs, 1);
+    assert_eq!(
+        b.misses[0].reason,
+        "left out of a block of given + birth year"
+    );
+    let b = blocking_recall(
+        &records,
+        &Config {
+            sparse_block_size: 2,
+            ..config.clone()
+        },
+        &person,
+    )
+    .unwrap();
+    assert_eq!((b.true_pairs, b.found), (4, 0));
+    assert_eq!(b.misses.iter().map(|m| m.pairs).sum::<u64>(), 4);
+}
+
+#[test]
+fn the_index_compares_what_a_full_run_would() {
+    let all = sparse_fixture();
+    for sparse_block_size in [100, 2] {
+        let config = Config {
+            max_block_size: 4,
+            window: 1,
+            sparse_block_size,
+            ..Config::default()
+        };
+        for q in ["s0", "d7", "single", "k", "d0"] {
+            // The query last, as a full run over the registry and it would see it.
+            let mut records: Vec<RawRecord> = all.iter().filter(|r| r.id != q).cloned().collect();
+            let query = all.iter().find(|r| r.id == q).unwrap().clone();
+            let registry = records.clone();
+            records.push(query.clone());
+            let full = full_run_partners(&records, &config);
+            let res = resolve(&registry, &config).unwrap();
+            let index = Index::build(&registry, &res);
+            let found: HashSet<usize> = index
+                .compared_with_record(&query)
+                .into_iter()
+                .map(|i| i as usize)
+                .collect();
+            assert_eq!(found, full, "{q} (sparse blocks up to {sparse_block_size})");
+            if sparse_block_size == 100 {
+                assert!(!found.is_empty(), "{q}");
+            }
+        }
+    }
 }
