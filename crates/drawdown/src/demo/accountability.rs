@@ -169,6 +169,7 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
         if pace <= Duration::ZERO {
             continue;
         }
+        let w = walked;
         walked += 1;
         for (step, s) in flow.steps.iter().enumerate().take(reached + 1).skip(gate) {
             if s.retired {
@@ -194,8 +195,9 @@ pub async fn seed(ctx: &Ctx<'_>) -> anyhow::Result<Option<String>> {
             } else {
                 "Abbey Gate scanner 1"
             };
-            // One household at boarding while the ramp works another departure: amber.
-            let working = if step == boarding && i % 25 == 7 {
+            // Every 25th household walked (one that reaches the boarding area) meets a ramp
+            // working another departure: amber.
+            let working = if step == boarding && w % 25 == 0 {
                 Some(format!("{}X", p.departure))
             } else {
                 (step == boarding).then(|| p.departure.clone())
