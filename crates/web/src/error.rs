@@ -137,3 +137,26 @@ impl WithRetryAfter for Response {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_busy_is_a_503_that_says_when_to_send_again() {
+        for r in [
+            WebError::Busy(1).into_response(),
+            crate::api::ApiError(WebError::Busy(1)).into_response(),
+        ] {
+            assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                r.headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()),
+                Some("1")
+            );
+        }
+        let other = WebError::BadRequest("x".into()).into_response();
+        assert!(other.headers().get(header::RETRY_AFTER).is_none());
+    }
+}
