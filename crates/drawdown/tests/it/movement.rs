@@ -14,6 +14,17 @@ T-B2,someday,100\n\
 T-B3,2021-08-20 10:00,100\n\
 T-B3,2021-08-20 11:00,100\n";
 
+/// `drawdown manifests ARGS… --db DB [--key-file KEY]`.
+fn manifests(db: &str, key: Option<&str>, args: &[&str]) -> Run {
+    let mut all = vec!["manifests"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--db", db]);
+    if let Some(k) = key {
+        all.extend_from_slice(&["--key-file", k]);
+    }
+    drawdown(&all, &[])
+}
+
 async fn board_ids(s: &Server, who: &Session) -> Vec<String> {
     let r = s.get("/api/v1/departures", Auth::Session(who)).await;
     r.expect(200, "departures");
@@ -789,19 +800,7 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
     let db = sqlite_url(&s.db_path());
     let key = s.key_path().to_string_lossy().into_owned();
 
-    let r = drawdown(
-        &[
-            "manifests",
-            "plan",
-            "--db",
-            &db,
-            "--key-file",
-            &key,
-            "--time-limit",
-            "1",
-        ],
-        &[],
-    );
+    let r = manifests(&db, Some(&key), &["plan", "--time-limit", "1"]);
     r.assert_ok();
     for expected in [
         "moved:",
@@ -814,33 +813,21 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
     ] {
         assert!(r.stdout.contains(expected), "{expected}: {}", r.all());
     }
-    let r = drawdown(
-        &[
-            "manifests",
-            "plan",
-            "--db",
-            &db,
-            "--key-file",
-            &key,
-            "--gate-per-hour",
-            "0",
-        ],
-        &[],
-    );
+    let r = manifests(&db, Some(&key), &["plan", "--gate-per-hour", "0"]);
     assert!(
         !r.ok() && r.stderr.contains("at least 1 person"),
         "{}",
         r.all()
     );
 
-    let r = drawdown(&["manifests", "show", &dep, "--db", &db], &[]);
+    let r = manifests(&db, None, &["show", &dep]);
     r.assert_ok();
     assert!(
         r.stdout.contains(&format!("{people} people")) && r.stdout.contains(&unit),
         "{}",
         r.all()
     );
-    let r = drawdown(&["manifests", "show", "NOPE", "--db", &db], &[]);
+    let r = manifests(&db, None, &["show", "NOPE"]);
     assert!(
         !r.ok() && r.stderr.contains("no departure NOPE"),
         "{}",
@@ -848,21 +835,17 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
     );
 
     let csv = dir.join("m.csv");
-    let r = drawdown(
+    let r = manifests(
+        &db,
+        Some(&key),
         &[
-            "manifests",
             "export",
             &dep,
-            "--db",
-            &db,
-            "--key-file",
-            &key,
             "--format",
             "csv",
             "--out",
             &csv.to_string_lossy(),
         ],
-        &[],
     );
     r.assert_ok();
     let text = std::fs::read_to_string(&csv).unwrap();
@@ -874,56 +857,39 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
             .all(|l| l.starts_with(&format!("{dep},")))
     );
     let xlsx = dir.join("m.xlsx");
-    drawdown(
-        &[
-            "manifests",
-            "export",
-            &dep,
-            "--db",
-            &db,
-            "--key-file",
-            &key,
-            "--out",
-            &xlsx.to_string_lossy(),
-        ],
-        &[],
+    manifests(
+        &db,
+        Some(&key),
+        &["export", &dep, "--out", &xlsx.to_string_lossy()],
     )
     .assert_ok();
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
     let pdf = dir.join("m.pdf");
-    drawdown(
+    manifests(
+        &db,
+        Some(&key),
         &[
-            "manifests",
             "export",
             &dep,
-            "--db",
-            &db,
-            "--key-file",
-            &key,
             "--format",
             "pdf",
             "--out",
             &pdf.to_string_lossy(),
         ],
-        &[],
     )
     .assert_ok();
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
-    let r = drawdown(
+    let r = manifests(
+        &db,
+        Some(&key),
         &[
-            "manifests",
             "export",
             &dep,
-            "--db",
-            &db,
-            "--key-file",
-            &key,
             "--format",
             "doc",
             "--out",
             &dir.join("m.doc").to_string_lossy(),
         ],
-        &[],
     );
     assert!(
         !r.ok() && r.stderr.contains("--format 'doc'"),
@@ -934,69 +900,37 @@ async fn the_manifests_command_line_plans_shows_exports_and_sets_readiness() {
 
     // Readiness: a deadline before readiness is refused; documents not ready leaves the
     // household at the next plan.
-    let r = drawdown(
+    let r = manifests(
+        &db,
+        None,
         &[
-            "manifests",
             "readiness",
             &unit,
-            "--db",
-            &db,
             "--ready-at",
             "2021-08-20 06:00",
             "--deadline",
             "2021-08-18 00:00",
         ],
-        &[],
     );
     assert!(
         !r.ok() && r.stderr.contains("deadline 2021-08-18T00:00:00Z"),
         "{}",
         r.all()
     );
-    let r = drawdown(
-        &[
-            "manifests",
-            "readiness",
-            &unit,
-            "--db",
-            &db,
-            "--documents-ready",
-            "no",
-        ],
-        &[],
-    );
+    let r = manifests(&db, None, &["readiness", &unit, "--documents-ready", "no"]);
     r.assert_ok();
     assert!(r.stdout.contains("documents not ready"), "{}", r.all());
-    let r = drawdown(
-        &[
-            "manifests",
-            "readiness",
-            "no-such-household",
-            "--db",
-            &db,
-            "--documents-ready",
-            "no",
-        ],
-        &[],
+    let r = manifests(
+        &db,
+        None,
+        &["readiness", "no-such-household", "--documents-ready", "no"],
     );
     assert!(
         !r.ok() && r.stderr.contains("no household or person"),
         "{}",
         r.all()
     );
-    let r = drawdown(
-        &[
-            "manifests",
-            "plan",
-            "--db",
-            &db,
-            "--key-file",
-            &key,
-            "--time-limit",
-            "1",
-        ],
-        &[],
-    );
+    let r = manifests(&db, Some(&key), &["plan", "--time-limit", "1"]);
     r.assert_ok();
     assert!(
         r.stdout.contains("left because documents not ready"),
@@ -1243,7 +1177,7 @@ async fn plans_and_manifests_on_postgresql() {
     s.stop();
 
     // The console on the same database: show, export (audited), plan.
-    let r = drawdown(&["manifests", "show", "PG-2", "--db", &url], &[]);
+    let r = manifests(&url, None, &["show", "PG-2"]);
     r.assert_ok();
     assert!(
         r.stdout.contains("manifest confirmed") && r.stdout.contains(&alone),
@@ -1251,35 +1185,16 @@ async fn plans_and_manifests_on_postgresql() {
         r.all()
     );
     let out = dir.join("pg2.xlsx");
-    drawdown(
-        &[
-            "manifests",
-            "export",
-            "PG-2",
-            "--db",
-            &url,
-            "--key-file",
-            &key.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-        ],
-        &[],
+    manifests(
+        &url,
+        Some(&key.to_string_lossy()),
+        &["export", "PG-2", "--out", &out.to_string_lossy()],
     )
     .assert_ok();
     assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
     // Nothing open to plan: said so; a new departure from the console, and the household
     // left by the cancellation goes on it.
-    let r = drawdown(
-        &[
-            "manifests",
-            "plan",
-            "--db",
-            &url,
-            "--key-file",
-            &key.to_string_lossy(),
-        ],
-        &[],
-    );
+    let r = manifests(&url, Some(&key.to_string_lossy()), &["plan"]);
     assert!(
         !r.ok() && r.stderr.contains("no open departure to plan"),
         "{}",
@@ -1301,18 +1216,10 @@ async fn plans_and_manifests_on_postgresql() {
         &[],
     )
     .assert_ok();
-    let r = drawdown(
-        &[
-            "manifests",
-            "plan",
-            "--db",
-            &url,
-            "--key-file",
-            &key.to_string_lossy(),
-            "--time-limit",
-            "1",
-        ],
-        &[],
+    let r = manifests(
+        &url,
+        Some(&key.to_string_lossy()),
+        &["plan", "--time-limit", "1"],
     );
     r.assert_ok();
     assert!(
