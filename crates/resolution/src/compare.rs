@@ -156,7 +156,7 @@ impl Pattern {
         ((self.0 >> (3 * c.index())) & 7) as u8
     }
 
-    fn set(&mut self, c: Comparison, level: u8) {
+    pub(crate) fn set(&mut self, c: Comparison, level: u8) {
         let shift = 3 * c.index();
         self.0 = (self.0 & !(7 << shift)) | (u64::from(level & 7) << shift);
     }
@@ -201,17 +201,23 @@ struct Names2 {
 /// comparing two names costs more than all the other fields together.
 pub(crate) struct Comparer<'a> {
     pub(crate) names: NameView<'a>,
-    /// Direct-mapped: (pair of names, level); a collision just recomputes.
-    cache: Vec<(u64, u8)>,
+    /// Direct-mapped: both names (30 bits each, the guessed bit included) and the level in
+    /// one word, so that more pairs fit in the CPU's cache; a collision just recomputes.
+    cache: Vec<u64>,
 }
 
-const CACHE_BITS: u32 = 15;
+/// 2^18 words, 2 MiB a thread: at 1,000,000 records a run meets about 4 million distinct
+/// pairs of names; a larger table misses the CPU's cache and costs what it saves.
+const CACHE_BITS: u32 = 18;
+const EMPTY: u64 = u64::MAX;
+/// Name ids (with the guessed bit) that fit in a cache key.
+const KEY_BITS: u32 = 30;
 
 impl<'a> Comparer<'a> {
     pub(crate) fn new(names: NameView<'a>) -> Self {
         Comparer {
             names,
-            cache: vec![(u64::MAX, 0); 1 << CACHE_BITS],
+            cache: vec![EMPTY; 1 << CACHE_BITS],
         }
     }
 
@@ -227,13 +233,14 @@ impl<'a> Comparer<'a> {
         compare(a, b, self)
     }
 
-    /// `None` when `stop`, shown names, birth date and documents, says the pair cannot
-    /// matter: most pairs of a large block are two siblings or two strangers.
+    /// `None` when `stop`, shown names, birth date and documents and which comparisons
+    /// are still to come (see [`pending`]), says the pair cannot matter: most pairs of a
+    /// large block are two siblings or two strangers.
     pub(crate) fn compare_unless(
         &mut self,
         a: Side,
         b: Side,
-        stop: &dyn Fn(Pattern) -> bool,
+        stop: &dyn Fn(&Outcome, u16) -> bool,
     ) -> Option<Outcome> {
         compare_unless(a, b, self, stop).ok()
     }
@@ -243,23 +250,38 @@ impl<'a> Comparer<'a> {
             return name_level(a, b, &self.names);
         }
         let (lo, hi) = if a.0 < b.0 { (a.0, b.0) } else { (b.0, a.0) };
-        let key = (u64::from(lo) << 32) | u64::from(hi);
+        let (lo, hi) = (compact_ref(lo), compact_ref(hi));
+        if hi >= 1 << KEY_BITS {
+            return name_level(a, b, &self.names);
+        }
+        // Key in the high bits, level in the low three.
+        let key = (lo << KEY_BITS | hi) << 3;
         let slot = (crate::hash::mix(key) >> (64 - CACHE_BITS)) as usize;
-        if let Some(&(k, level)) = self.cache.get(slot)
-            && k == key
+        if let Some(&e) = self.cache.get(slot)
+            && e & !7 == key
         {
-            return level;
+            return (e & 7) as u8;
         }
         let level = name_level(a, b, &self.names);
         if let Some(e) = self.cache.get_mut(slot) {
-            *e = (key, level);
+            *e = key | u64::from(level & 7);
         }
         level
     }
 }
 
+/// A name reference in 30 bits when its id fits in 29: the guessed bit moved down.
+fn compact_ref(r: u32) -> u64 {
+    let guessed = u64::from(r >> 31);
+    let id = u64::from(r & 0x7fff_ffff);
+    if id >= 1 << (KEY_BITS - 1) {
+        return u64::MAX;
+    }
+    guessed << (KEY_BITS - 1) | id
+}
+
 fn compare(a: Side, b: Side, cx: &mut Comparer) -> Outcome {
-    match compare_unless(a, b, cx, &|_| false) {
+    match compare_unless(a, b, cx, &|_, _| false) {
         Ok(o) | Err(o) => o,
     }
 }
@@ -270,7 +292,7 @@ fn compare_unless(
     a: Side,
     b: Side,
     cx: &mut Comparer,
-    stop: &dyn Fn(Pattern) -> bool,
+    stop: &dyn Fn(&Outcome, u16) -> bool,
 ) -> Result<Outcome, Outcome> {
     let (x, y) = (a.rec, b.rec);
     let mut p = Pattern::all_missing();
@@ -292,8 +314,9 @@ fn compare_unless(
         given: n.given_pair,
         family: n.family_pair,
     };
-    if stop(p) {
-        return Err(outcome(p));
+    let early = outcome(p);
+    if stop(&early, pending(a, b)) {
+        return Err(early);
     }
     p.set(
         Comparison::FatherName,
@@ -333,6 +356,46 @@ fn compare_unless(
     Ok(outcome(p))
 }
 
+/// The comparisons after the first ones (names, birth date, documents) that may find a
+/// value on both sides, one bit per comparison index. A comparison left out here is
+/// certainly missing; one kept in may still turn out missing.
+fn pending(a: Side, b: Side) -> u16 {
+    let (x, y) = (a.rec, b.rec);
+    let both = |x: bool, y: bool| x && y;
+    [
+        (
+            Comparison::FatherName,
+            both(x.father.is_some(), y.father.is_some()),
+        ),
+        (Comparison::Sex, both(x.sex != 0, y.sex != 0)),
+        (
+            Comparison::Nationality,
+            both(x.nationality != NONE, y.nationality != NONE),
+        ),
+        (Comparison::Phone, both(x.phone != 0, y.phone != 0)),
+        (
+            Comparison::Email,
+            both(x.email.present(), y.email.present()),
+        ),
+        (
+            Comparison::PlaceOfBirth,
+            both(x.place_of_birth != NONE, y.place_of_birth != NONE),
+        ),
+        (
+            Comparison::Address,
+            both(x.address.present(), y.address.present()),
+        ),
+        (Comparison::City, both(x.city != NONE, y.city != NONE)),
+        (
+            Comparison::Province,
+            both(x.province != NONE, y.province != NONE),
+        ),
+        (Comparison::Postcode, both(x.postcode != 0, y.postcode != 0)),
+    ]
+    .into_iter()
+    .fold(0, |m, (c, on)| m | (u16::from(on) << c.index()))
+}
+
 /// Given and family name levels after alignment: straight or swapped, whichever agrees
 /// better; a single name is compared with both parts of the other's name and with the two
 /// joined, and counts as whichever it matches.
@@ -355,8 +418,13 @@ fn name_levels(x: &Rec, y: &Rec, cx: &mut Comparer) -> Names2 {
             }
             // A swap must explain both names: one matching part is a shared family name
             // written in the wrong column, not the same person.
+            // The second swapped comparison only when the first could make a swap.
             let sg = cx.name_level(xg, yf);
-            let sf = cx.name_level(xf, yg);
+            let sf = if sg <= CLOSE {
+                cx.name_level(xf, yg)
+            } else {
+                DIFFERENT
+            };
             if sg <= CLOSE && sf <= CLOSE && sg + sf < g + f {
                 Names2 {
                     given: sg,

@@ -55,6 +55,11 @@ pub(crate) struct Span {
 }
 
 impl Span {
+    /// Whether a value is there (without reading it).
+    pub(crate) fn present(self) -> bool {
+        self.len != 0
+    }
+
     pub(crate) fn get(self, arena: &[u8]) -> Option<&[u8]> {
         if self.len == 0 {
             return None;

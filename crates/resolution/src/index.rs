@@ -3,7 +3,7 @@
 //! windows and model a full run would use, without running it.
 
 use crate::Resolution;
-use crate::blocking::{KEYS, keys_of, locality, secondary, sparse, sparse_only};
+use crate::blocking::{KEYS, keys_of, locality, secondary, sparse, sparse_cap, sparse_only};
 use crate::cluster::MergeRule;
 use crate::compare::{Comparer, Side};
 use crate::explain::tf_adjustments;
@@ -280,7 +280,7 @@ impl Index {
                 let at = lo + s[lo..hi].partition_point(|&i| sparse(&self.recs[i as usize], kind));
                 if q_sparse { &s[at..hi] } else { &s[lo..at] }
             };
-            let pairs_sparse = len <= config.sparse_block_size;
+            let pairs_sparse = len <= sparse_cap(kind, config.sparse_block_size);
             if sparse_only(kind) {
                 if pairs_sparse {
                     found.extend_from_slice(across());

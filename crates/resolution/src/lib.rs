@@ -13,9 +13,9 @@
 //!    international, documents upper-case alphanumerics. Names are interned; a record is ~90
 //!    bytes of ids and numbers, and runs in an order that keeps households and namesakes
 //!    together in memory.
-//! 2. **Block** on fourteen keys (documents, phone, email, address, name skeleton + birth
+//! 2. **Block** on thirteen keys (documents, phone, email, address, name skeleton + birth
 //!    year in either order, name words, family + father, given + province, given, family or
-//!    place + full birth date, given + birth year for single names…), so that one bad field
+//!    postcode + full birth date, given + birth year for single names…), so that one bad field
 //!    does not hide a pair. Blocks over the cap are compared in a sliding window over a
 //!    sorted order, and what the window leaves out is counted; a record that lacks what
 //!    orders the block (a birth year) is compared with all of a block of moderate size.
@@ -28,6 +28,9 @@
 //!    priors and clamping. The prior is the chance that two random records are one person,
 //!    so a larger registry (more namesakes) asks for more evidence. Exact names are adjusted
 //!    by how common the name is.
+//!    A pair stops after names, birth date and documents when even the best levels of the
+//!    comparisons still to come (only those both records can fill) could not lift it to
+//!    review: most candidate pairs are strangers or siblings.
 //! 5. **Decide** on the match weight (log2 posterior odds). Households are the hard
 //!    negatives: facts a household shares (family and father's name, phone, address, places)
 //!    together prove at most the household; when the given names disagree and no document
@@ -255,10 +258,10 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
     let score_pair = |i: u32, j: u32, cx: &mut Comparer| -> f64 {
         score_outcome(&compare_pair(&prep.recs, &prep.arena, cx, i, j), i, j)
     };
-    // A pair whose given names disagree and that cannot reach review whatever its other
-    // fields say is not compared further.
-    let hopeless = |p: compare::Pattern| {
-        model.discounts(p) && model.best_case_when_discounted(p) < config.review_threshold
+    // A pair that cannot reach review whatever its other fields say is not compared
+    // further: most candidate pairs are strangers or siblings.
+    let hopeless = |o: &compare::Outcome, pending: u16| {
+        model.best_case(o.pattern, pending) < config.review_threshold
     };
     let results = blocking.for_each_pair(
         threads,

@@ -25,10 +25,10 @@ pub struct Config {
     /// In an oversized block, each record is compared with this many records after it.
     pub window: usize,
     /// In an oversized block of at most this many records, a record that lacks what orders
-    /// the block (a birth year, for the name-words key) is compared with all the others
-    /// that have it: the window would find its partners only by chance. Also the largest
-    /// block of the given name + birth year key, which pairs only single names with the
-    /// rest. 0 turns both off.
+    /// the block (a birth year for the name-words key, a family name for given name +
+    /// province) is compared with all the others that have it: the window would find its
+    /// partners only by chance. Half of it is the largest block of the given name + birth
+    /// year key, which pairs only single names with the rest. 0 turns all of these off.
     pub sparse_block_size: usize,
     pub em_max_iterations: u32,
     /// EM stops when no m probability and not the prior move more than this.
@@ -77,12 +77,12 @@ impl Default for Config {
             review_threshold: -3.0,
             conflict_threshold: -6.0,
             max_block_size: 40,
-            window: 10,
+            window: 4,
             sparse_block_size: 320,
             em_max_iterations: 40,
             em_tolerance: 1e-4,
-            em_max_pairs: 2_000_000,
-            u_sample_pairs: 1_000_000,
+            em_max_pairs: 1_000_000,
+            u_sample_pairs: 300_000,
             prior_strength: 20.0,
             household_rules: true,
             household_discount: 0.2,
@@ -157,7 +157,18 @@ pub struct Model {
     pub config: Config,
     pub(crate) tf: TermFrequencies,
     weights: Table,
+    /// Per comparison, the most a level can weigh (an exact name with the largest
+    /// frequency adjustment): what [`Model::best_case`] assumes of a comparison to come.
+    max_weights: [f64; COMPARISONS],
+    /// log2 of the prior odds, computed once: every pair's score starts here.
+    prior_weight: f64,
+    /// Per discounted or not and per set of pending comparisons (bits 0-15), their best
+    /// weights: the sum left alone by the household rules and the sum they cap.
+    pending_best: [Vec<(f64, f64)>; 2],
 }
+
+/// The pending comparisons [`Model::best_case`] tabulates: all fifteen.
+const PENDING_MASK: u16 = (1 << COMPARISONS) - 1;
 
 /// What training learnt, without the name frequencies (those come from the records):
 /// plain numbers, no personal data, so they may be stored in clear beside a run.
@@ -262,18 +273,55 @@ impl Model {
                 levels,
             });
         }
-        Model {
+        let mut max_weights = [f64::NEG_INFINITY; COMPARISONS];
+        for c in Comparison::ALL {
+            let i = c.index();
+            for (l, &w) in weights[i].iter().enumerate().take(c.levels().len()) {
+                // An exact name with the largest frequency adjustment.
+                let w = if l == usize::from(EXACT) && i < 3 {
+                    (w + MAX_TF).min(config.max_weight)
+                } else {
+                    w
+                };
+                max_weights[i] = max_weights[i].max(w);
+            }
+        }
+        let mut model = Model {
             prior,
             comparisons,
             config,
             tf,
             weights,
+            max_weights,
+            prior_weight: (prior / (1.0 - prior)).log2(),
+            pending_best: [Vec::new(), Vec::new()],
+        };
+        for discounted in [false, true] {
+            let table = (0..=PENDING_MASK)
+                .map(|mask| {
+                    let (mut more, mut capped) = (0.0, 0.0);
+                    for c in Comparison::ALL {
+                        let x = model.max_weights[c.index()];
+                        if mask & (1 << c.index()) == 0 || x <= 0.0 {
+                            continue;
+                        }
+                        if model.capped(c, discounted) {
+                            capped += x;
+                        } else {
+                            more += x;
+                        }
+                    }
+                    (more, capped)
+                })
+                .collect();
+            model.pending_best[usize::from(discounted)] = table;
         }
+        model
     }
 
     /// log2 of the prior odds: where every pair starts.
     pub fn prior_weight(&self) -> f64 {
-        (self.prior / (1.0 - self.prior)).log2()
+        self.prior_weight
     }
 
     pub fn decide(&self, score: f64) -> Decision {
@@ -365,28 +413,59 @@ impl Model {
         w
     }
 
-    /// For a pair whose given names disagree, the best match weight it can reach once the
-    /// comparisons still missing from `p` are done: what siblings may share counts at most
-    /// the household cap, and the rest is known.
-    pub(crate) fn best_case_when_discounted(&self, p: Pattern) -> f64 {
-        let mut s = self.prior_weight() + self.config.household_cap;
+    /// The best match weight a pair can reach once the comparisons still missing from `p`
+    /// are done, of which `pending` (bits by comparison index) may be present on both
+    /// records. Each comparison counts at its level with the largest name-frequency
+    /// adjustment, each pending one at its best level, and the household rules cap the sums
+    /// as they would cap the final weights: a pair below the review threshold here is below
+    /// it whatever the rest says, and need not be compared further. Called for every
+    /// candidate pair, so it reads tables rather than the names.
+    pub(crate) fn best_case(&self, p: Pattern, pending: u16) -> f64 {
+        let discounted = self.discounts(p);
+        let mut s = self.prior_weight;
+        let mut sum = 0.0;
         for c in Comparison::ALL {
             let l = p.level(c);
-            if l == MISSING {
+            if l == MISSING || pending & (1 << c.index()) != 0 {
                 continue;
             }
-            let mut w = self.weights[c.index()][usize::from(l)];
-            if c == Comparison::GivenName && l == DIFFERENT {
-                // Discounted means no document agrees: the conflict cap applies.
-                w = w.min(self.config.given_name_conflict_weight);
+            let mut x = self.weights[c.index()][usize::from(l)];
+            if l == EXACT && c.index() < 3 {
+                x = self.max_weights[c.index()];
             }
-            s += if c.shared_by_siblings() {
-                w.min(0.0)
+            if c == Comparison::GivenName && l == DIFFERENT && discounted {
+                x = x.min(self.config.given_name_conflict_weight);
+            }
+            if x > 0.0 && self.capped(c, discounted) {
+                sum += x;
             } else {
-                w
-            };
+                s += x;
+            }
         }
-        s
+        let (more, more_capped) =
+            self.pending_best[usize::from(discounted)][usize::from(pending & PENDING_MASK)];
+        s + more + self.cap(sum + more_capped, discounted)
+    }
+
+    /// Whether the household rules cap `c`'s positive weight: what siblings may share when
+    /// the given names disagree, else the household facts.
+    fn capped(&self, c: Comparison, discounted: bool) -> bool {
+        if discounted {
+            c.shared_by_siblings()
+        } else {
+            self.config.household_rules && c.household()
+        }
+    }
+
+    /// What the household rules leave of `sum`, the positive weights [`Model::capped`].
+    fn cap(&self, sum: f64, discounted: bool) -> f64 {
+        if discounted {
+            (self.config.household_discount * sum).min(self.config.household_cap)
+        } else if self.config.household_rules {
+            sum.min(self.config.household_max)
+        } else {
+            sum
+        }
     }
 
     /// Whether the household maximum cut this pattern's household facts down.
@@ -397,7 +476,7 @@ impl Model {
 
     /// The match weight of a pair: prior plus the contributions.
     pub(crate) fn score(&self, p: Pattern, tf: [f64; 3]) -> f64 {
-        self.prior_weight() + self.contributions(p, tf).iter().sum::<f64>()
+        self.prior_weight + self.contributions(p, tf).iter().sum::<f64>()
     }
 
     /// The frequency adjustment for an exact name: log2(u of an exact name / the name's
@@ -413,7 +492,7 @@ impl Model {
         ][slot];
         let u = self.comparisons[c.index()].levels[usize::from(EXACT)].u;
         let share = share.max(f64::from(self.tf.floor));
-        (u / share).log2().clamp(-8.0, 4.0)
+        (u / share).log2().clamp(-8.0, MAX_TF)
     }
 
     /// The share of records with a canonical name, as the model knows it.
@@ -426,6 +505,9 @@ impl Model {
         )
     }
 }
+
+/// The largest name-frequency adjustment: a rare name agreeing counts this much more.
+const MAX_TF: f64 = 4.0;
 
 fn level_weight(c: Comparison, level: u8, m: f64, u: f64, config: &Config) -> f64 {
     let w = (m.max(1e-12) / u.max(1e-12)).log2();
@@ -669,6 +751,68 @@ mod tests {
             }
             assert_eq!(c.levels.len(), c.comparison.levels().len());
         }
+    }
+
+    #[test]
+    fn best_case_bounds_every_completion() {
+        // Whatever the comparisons still to come turn out to be, and whatever the name
+        // frequencies, the final weight is at most the best case: a pair stopped early could
+        // never have reached review.
+        let mut rng = Rng::new(7);
+        let first = [
+            Comparison::GivenName,
+            Comparison::FamilyName,
+            Comparison::BirthDate,
+            Comparison::PassportNo,
+            Comparison::NationalId,
+        ];
+        for household_rules in [true, false] {
+            let m = Model::new(
+                1e-6,
+                &priors_table(|c| priors(c).0),
+                &priors_table(|c| priors(c).1),
+                Config {
+                    household_rules,
+                    ..Config::default()
+                },
+                TermFrequencies::default(),
+            );
+            for _ in 0..20_000 {
+                let mut full = Pattern::all_missing();
+                for c in Comparison::ALL {
+                    let levels = c.levels().len() as u64;
+                    let l = rng.below(levels + 2);
+                    if l < levels {
+                        full.set(c, l as u8);
+                    }
+                }
+                let mut partial = full;
+                let mut pending = 0u16;
+                for c in Comparison::ALL {
+                    if first.contains(&c) {
+                        continue;
+                    }
+                    // Present on both sides (pending), or known to be missing.
+                    if full.level(c) != MISSING || rng.below(4) == 0 {
+                        pending |= 1 << c.index();
+                    }
+                    partial.set(c, MISSING);
+                }
+                let tf = [0, 1, 2].map(|_| rng.below(1_200) as f64 / 100.0 - 8.0);
+                let best = m.best_case(partial, pending);
+                let score = m.score(full, tf);
+                assert!(score <= best + 1e-9, "{full:?}: {score} > {best}");
+            }
+        }
+    }
+
+    fn priors_table(side: impl Fn(Comparison) -> &'static [f64]) -> Table {
+        let mut t = [[0.0; 8]; COMPARISONS];
+        for c in Comparison::ALL {
+            let v = side(c);
+            t[c.index()][..v.len()].copy_from_slice(v);
+        }
+        t
     }
 
     #[test]
