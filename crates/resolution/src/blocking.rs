@@ -237,7 +237,7 @@ impl Blocking {
         sparse_cap: usize,
         threads: usize,
     ) -> Blocking {
-        let keys: Vec<[u32; KEYS]> = recs.iter().map(|r| keys_of(r, arena, names)).collect();
+        let keys: Vec<[u32; KEYS]> = crate::par_map(recs, threads, |r| keys_of(r, arena, names));
         let mut pos = vec![[NONE; KEYS]; recs.len()];
         let mut flags = vec![0u32; recs.len()];
         let threads = threads.clamp(1, KEYS);

@@ -233,9 +233,10 @@ impl<'a> Comparer<'a> {
         compare(a, b, self)
     }
 
-    /// `None` when `stop`, shown names, birth date and documents and which comparisons
-    /// are still to come (see [`pending`]), says the pair cannot matter: most pairs of a
-    /// large block are two siblings or two strangers.
+    /// `None` when `stop`, shown the levels so far and which comparisons are still to come
+    /// (see [`pending`]), says the pair cannot matter: most pairs of a large block are two
+    /// siblings or two strangers. It is asked after names, birth date and documents, and
+    /// again before the father's name.
     pub(crate) fn compare_unless(
         &mut self,
         a: Side,
@@ -286,8 +287,8 @@ fn compare(a: Side, b: Side, cx: &mut Comparer) -> Outcome {
     }
 }
 
-/// Compares names, birth date and documents first; if `stop` says the pair cannot matter
-/// whatever the rest says, stops there (`Err`, the rest missing).
+/// Compares names, birth date and documents first, the father's name last; if `stop` says
+/// the pair cannot matter whatever the rest says, stops there (`Err`, the rest missing).
 fn compare_unless(
     a: Side,
     b: Side,
@@ -315,13 +316,10 @@ fn compare_unless(
         family: n.family_pair,
     };
     let early = outcome(p);
-    if stop(&early, pending(a, b)) {
+    let pending = pending(a, b);
+    if stop(&early, pending) {
         return Err(early);
     }
-    p.set(
-        Comparison::FatherName,
-        opt_name_level(x.father, y.father, cx),
-    );
     let names = &cx.names;
     if x.sex != 0 && y.sex != 0 {
         p.set(Comparison::Sex, u8::from(x.sex != y.sex));
@@ -353,6 +351,16 @@ fn compare_unless(
     if x.postcode != 0 && y.postcode != 0 {
         p.set(Comparison::Postcode, u8::from(x.postcode != y.postcode));
     }
+    // Once more before the father's name, the last comparison that may look up a name:
+    // the household facts now known decide most pairs that got this far.
+    let father = 1 << Comparison::FatherName.index();
+    if stop(&outcome(p), pending & father) {
+        return Err(outcome(p));
+    }
+    p.set(
+        Comparison::FatherName,
+        opt_name_level(x.father, y.father, cx),
+    );
     Ok(outcome(p))
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::compare::{COMPARISONS, Comparison, DIFFERENT, EXACT, MISSING, Pattern, WEAK};
 
@@ -163,8 +164,20 @@ pub struct Model {
     /// log2 of the prior odds, computed once: every pair's score starts here.
     prior_weight: f64,
     /// Per discounted or not and per set of pending comparisons (bits 0-15), their best
-    /// weights: the sum left alone by the household rules and the sum they cap.
-    pending_best: [Vec<(f64, f64)>; 2],
+    /// weights: the sum left alone by the household rules and the sum they cap. Built on
+    /// first use: the models of EM's iterations never need it.
+    pending_best: Derived<[Vec<(f64, f64)>; 2]>,
+}
+
+/// A table computed from a model's other fields on first use: not part of its value, so
+/// two models with the same weights are equal whether or not either has built it.
+#[derive(Clone, Debug, Default)]
+struct Derived<T>(OnceLock<T>);
+
+impl<T> PartialEq for Derived<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The pending comparisons [`Model::best_case`] tabulates: all fifteen.
@@ -286,7 +299,7 @@ impl Model {
                 max_weights[i] = max_weights[i].max(w);
             }
         }
-        let mut model = Model {
+        Model {
             prior,
             comparisons,
             config,
@@ -294,29 +307,28 @@ impl Model {
             weights,
             max_weights,
             prior_weight: (prior / (1.0 - prior)).log2(),
-            pending_best: [Vec::new(), Vec::new()],
-        };
-        for discounted in [false, true] {
-            let table = (0..=PENDING_MASK)
-                .map(|mask| {
-                    let (mut more, mut capped) = (0.0, 0.0);
-                    for c in Comparison::ALL {
-                        let x = model.max_weights[c.index()];
-                        if mask & (1 << c.index()) == 0 || x <= 0.0 {
-                            continue;
-                        }
-                        if model.capped(c, discounted) {
-                            capped += x;
-                        } else {
-                            more += x;
-                        }
-                    }
-                    (more, capped)
-                })
-                .collect();
-            model.pending_best[usize::from(discounted)] = table;
+            pending_best: Derived::default(),
         }
-        model
+    }
+
+    fn pending_table(&self, discounted: bool) -> Vec<(f64, f64)> {
+        (0..=PENDING_MASK)
+            .map(|mask| {
+                let (mut more, mut capped) = (0.0, 0.0);
+                for c in Comparison::ALL {
+                    let x = self.max_weights[c.index()];
+                    if mask & (1 << c.index()) == 0 || x <= 0.0 {
+                        continue;
+                    }
+                    if self.capped(c, discounted) {
+                        capped += x;
+                    } else {
+                        more += x;
+                    }
+                }
+                (more, capped)
+            })
+            .collect()
     }
 
     /// log2 of the prior odds: where every pair starts.
@@ -442,8 +454,12 @@ impl Model {
                 s += x;
             }
         }
+        let tables = self
+            .pending_best
+            .0
+            .get_or_init(|| [false, true].map(|d| self.pending_table(d)));
         let (more, more_capped) =
-            self.pending_best[usize::from(discounted)][usize::from(pending & PENDING_MASK)];
+            tables[usize::from(discounted)][usize::from(pending & PENDING_MASK)];
         s + more + self.cap(sum + more_capped, discounted)
     }
 
@@ -645,18 +661,7 @@ pub(crate) fn train(
     let mut converged = false;
     while iterations < config.em_max_iterations {
         iterations += 1;
-        let mut num = [[0.0f64; 8]; COMPARISONS];
-        let mut matched = 0.0;
-        for &(p, n) in patterns {
-            let w = Model::probability(model.score(p, [0.0; 3])) * n as f64;
-            matched += w;
-            for c in Comparison::ALL {
-                let l = p.level(c);
-                if l != MISSING {
-                    num[c.index()][usize::from(l)] += w;
-                }
-            }
-        }
+        let (num, matched) = expectation(&model, patterns, config.threads);
         let mut delta: f64 = 0.0;
         let mut next = [[0.0; 8]; COMPARISONS];
         for c in Comparison::ALL {
@@ -690,6 +695,49 @@ pub(crate) fn train(
         iterations,
         converged,
     }
+}
+
+/// EM's expectation step: per comparison and level, the expected number of matches among
+/// the pairs with it, and the expected number of matches in all. Large pattern lists are
+/// split over `threads` threads and summed in order, so a run is repeatable.
+fn expectation(model: &Model, patterns: &[(Pattern, u64)], threads: usize) -> (Table, f64) {
+    let part = |patterns: &[(Pattern, u64)]| {
+        let mut num = [[0.0f64; 8]; COMPARISONS];
+        let mut matched = 0.0;
+        for &(p, n) in patterns {
+            let w = Model::probability(model.score(p, [0.0; 3])) * n as f64;
+            matched += w;
+            for c in Comparison::ALL {
+                let l = p.level(c);
+                if l != MISSING {
+                    num[c.index()][usize::from(l)] += w;
+                }
+            }
+        }
+        (num, matched)
+    };
+    if threads < 2 || patterns.len() < 20_000 {
+        return part(patterns);
+    }
+    let chunk = patterns.len().div_ceil(threads);
+    let parts: Vec<(Table, f64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = patterns
+            .chunks(chunk)
+            .map(|c| s.spawn(move || part(c)))
+            .collect();
+        crate::join_all(handles)
+    });
+    let mut num = [[0.0f64; 8]; COMPARISONS];
+    let mut matched = 0.0;
+    for (n, m) in parts {
+        matched += m;
+        for (row, add) in num.iter_mut().zip(n) {
+            for (x, y) in row.iter_mut().zip(add) {
+                *x += y;
+            }
+        }
+    }
+    (num, matched)
 }
 
 #[cfg(test)]
@@ -786,10 +834,12 @@ mod tests {
                         full.set(c, l as u8);
                     }
                 }
+                // Some of the later comparisons still to come (after the first stop all of
+                // them, before the father's name only that one).
                 let mut partial = full;
                 let mut pending = 0u16;
                 for c in Comparison::ALL {
-                    if first.contains(&c) {
+                    if first.contains(&c) || rng.below(3) == 0 {
                         continue;
                     }
                     // Present on both sides (pending), or known to be missing.

@@ -423,6 +423,27 @@ fn bad_input_is_refused_with_the_record_named() {
         resolve(&[a.clone(), empty], &Config::default()).unwrap_err(),
         ResolveError::EmptyId { index: 1 }
     );
+    // The first bad record in input order is the one named, as a reader going down the
+    // list would find it: the second of a pair, or an empty id before it.
+    let mut many: Vec<RawRecord> = (0..5_000)
+        .map(|i| RawRecord::new(format!("r{i}"), "a"))
+        .collect();
+    many[4_000] = RawRecord::new("r7", "a");
+    many[3_000] = RawRecord::new("r2999", "a");
+    assert_eq!(
+        check_ids(&many).unwrap_err(),
+        ResolveError::DuplicateId("r2999".into())
+    );
+    many[2_500] = RawRecord::new("", "a");
+    assert_eq!(
+        check_ids(&many).unwrap_err(),
+        ResolveError::EmptyId { index: 2_500 }
+    );
+    many[2_000] = RawRecord::new("r1", "a");
+    assert_eq!(
+        check_ids(&many).unwrap_err(),
+        ResolveError::DuplicateId("r1".into())
+    );
     let bad = Config {
         review_threshold: 10.0,
         match_threshold: 5.0,
