@@ -213,15 +213,19 @@ pub(crate) struct Block {
     pub(crate) sparse: u32,
 }
 
-/// Every block of every key.
+/// Every block of every key. Per-key tables are kept apart (and empty where a key needs
+/// none), as each key's thread wrote them: merging them would cost passes over fresh memory.
 pub(crate) struct Blocking {
     pub(crate) keys: Vec<[u32; KEYS]>,
-    /// Position of a record in its block, for windowed blocks; `NONE` otherwise.
-    pos: Vec<[u32; KEYS]>,
-    /// Per key k, bit 2k: the record's block compares sparse records with the rest; bit
-    /// 2k + 1: the record is sparse.
-    flags: Vec<u32>,
-    members: Vec<u32>,
+    /// Per key, the position + 1 of a record in its block when the block is windowed, else
+    /// 0; empty when the key has no windowed block.
+    pos: Vec<Vec<u32>>,
+    /// Per key, bit 0: the record's block compares sparse records with the rest; bit 1: the
+    /// record is sparse. Empty when no block of the key does so.
+    flags: Vec<Vec<u8>>,
+    /// Per key, the members of its blocks, block after block.
+    members: Vec<Vec<u32>>,
+    /// Every key's blocks, key after key.
     blocks: Vec<Block>,
     pub(crate) window: usize,
     pub(crate) stats: Vec<KeyStats>,
@@ -237,9 +241,8 @@ impl Blocking {
         sparse_cap: usize,
         threads: usize,
     ) -> Blocking {
-        let keys: Vec<[u32; KEYS]> = crate::par_map(recs, threads, |r| keys_of(r, arena, names));
-        let mut pos = vec![[NONE; KEYS]; recs.len()];
-        let mut flags = vec![0u32; recs.len()];
+        let keys: Vec<[u32; KEYS]> =
+            crate::par_map(recs, threads, [0; KEYS], |r| keys_of(r, arena, names));
         let threads = threads.clamp(1, KEYS);
         let max_block = max_block.max(2);
         // Keys are sorted on separate threads, kind by kind.
@@ -269,22 +272,14 @@ impl Blocking {
             all.sort_by_key(|k| k.kind);
             all
         });
-        let mut members = Vec::new();
         let mut blocks = Vec::new();
+        let (mut pos, mut flags, mut members) = (Vec::new(), Vec::new(), Vec::new());
         let mut stats = Vec::with_capacity(KEYS);
         for kb in per_kind {
-            for (idx, p) in kb.positions {
-                pos[idx as usize][kb.kind] = p;
-            }
-            for (idx, f) in kb.flags {
-                flags[idx as usize] |= f << (2 * kb.kind);
-            }
-            let base = members.len() as u32;
-            members.extend_from_slice(&kb.members);
-            blocks.extend(kb.blocks.into_iter().map(|b| Block {
-                start: b.start + base,
-                ..b
-            }));
+            blocks.extend(kb.blocks);
+            pos.push(kb.pos);
+            flags.push(kb.flags);
+            members.push(kb.members);
             stats.push(kb.stats);
         }
         Blocking {
@@ -342,17 +337,21 @@ impl Blocking {
 
     /// Whether records `i` and `j`, which share key `k`, are compared in its block.
     fn compared_under(&self, k: usize, i: u32, j: u32) -> bool {
-        let fi = (self.flags[i as usize] >> (2 * k)) & 3;
-        let fj = (self.flags[j as usize] >> (2 * k)) & 3;
-        // A sparse record and one that is not, in a block that pairs them.
-        if fi & fj & 1 != 0 && (fi ^ fj) & 2 != 0 {
-            return true;
+        let (i, j) = (i as usize, j as usize);
+        if let (Some(&fi), Some(&fj)) = (self.flags[k].get(i), self.flags[k].get(j)) {
+            // A sparse record and one that is not, in a block that pairs them.
+            if fi & fj & 1 != 0 && (fi ^ fj) & 2 != 0 {
+                return true;
+            }
         }
         if sparse_only(k) {
             return false;
         }
-        let (pi, pj) = (self.pos[i as usize][k], self.pos[j as usize][k]);
-        pi == NONE || pi.abs_diff(pj) as usize <= self.window
+        match (self.pos[k].get(i), self.pos[k].get(j)) {
+            (Some(&pi), Some(&pj)) if pi != 0 => pi.abs_diff(pj) as usize <= self.window,
+            // Not windowed: the block compares all its pairs.
+            _ => true,
+        }
     }
 
     /// Whether records `i` and `j` are compared; if not, the first key they share whose
@@ -414,8 +413,9 @@ impl Blocking {
                             .step_by(threads)
                             .filter(|(n, _)| keep(*n))
                         {
-                            let m = &self.members[b.start as usize..(b.start + b.len) as usize];
                             let kind = usize::from(b.kind);
+                            let m =
+                                &self.members[kind][b.start as usize..(b.start + b.len) as usize];
                             let sparse = b.sparse as usize;
                             let mut pair = |i: u32, j: u32| {
                                 if !self.met_before(kind, i, j) {
@@ -469,8 +469,9 @@ struct KindBlocks {
     kind: usize,
     members: Vec<u32>,
     blocks: Vec<Block>,
-    positions: Vec<(u32, u32)>,
-    flags: Vec<(u32, u32)>,
+    /// As `Blocking::pos` and `Blocking::flags` for this key.
+    pos: Vec<u32>,
+    flags: Vec<u8>,
     stats: KeyStats,
 }
 
@@ -499,7 +500,7 @@ fn kind_blocks(
         kind,
         members: Vec::new(),
         blocks: Vec::new(),
-        positions: Vec::new(),
+        pos: Vec::new(),
         flags: Vec::new(),
         stats: KeyStats {
             key: KEY_NAMES[kind],
@@ -546,13 +547,20 @@ fn kind_blocks(
         }
         let pairs_sparse = mixed && (windowed || only) && len <= sparse_cap;
         let first = out.members.len() as u32;
+        // Zeroed, so the pages of records in no such block are never touched.
+        if windowed && out.pos.is_empty() {
+            out.pos = vec![0; recs.len()];
+        }
+        if pairs_sparse && out.flags.is_empty() {
+            out.flags = vec![0; recs.len()];
+        }
         for (p, e) in block.iter().enumerate() {
             out.members.push(e.2);
             if windowed {
-                out.positions.push((e.2, p as u32));
+                out.pos[e.2 as usize] = p as u32 + 1;
             }
             if pairs_sparse {
-                out.flags.push((e.2, 1 | (u32::from(p < sparse) << 1)));
+                out.flags[e.2 as usize] = 1 | (u8::from(p < sparse) << 1);
             }
         }
         out.blocks.push(Block {

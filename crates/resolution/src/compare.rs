@@ -116,7 +116,7 @@ impl Comparison {
 
     /// Facts that say "same household" rather than "same person": together they count for
     /// at most `Config::household_max`.
-    pub fn household(self) -> bool {
+    pub const fn household(self) -> bool {
         !matches!(
             self,
             Comparison::GivenName
@@ -129,7 +129,7 @@ impl Comparison {
 
     /// Facts that two members of one household may share. When the given names disagree,
     /// agreement on these counts little (twins share the birth date, siblings the sex).
-    pub fn shared_by_siblings(self) -> bool {
+    pub const fn shared_by_siblings(self) -> bool {
         !matches!(
             self,
             Comparison::GivenName | Comparison::PassportNo | Comparison::NationalId
@@ -235,8 +235,8 @@ impl<'a> Comparer<'a> {
 
     /// `None` when `stop`, shown the levels so far and which comparisons are still to come
     /// (see [`pending`]), says the pair cannot matter: most pairs of a large block are two
-    /// siblings or two strangers. It is asked after names, birth date and documents, and
-    /// again before the father's name.
+    /// siblings or two strangers. It is asked after names and birth date, after documents,
+    /// and before the father's name.
     pub(crate) fn compare_unless(
         &mut self,
         a: Side,
@@ -287,7 +287,7 @@ fn compare(a: Side, b: Side, cx: &mut Comparer) -> Outcome {
     }
 }
 
-/// Compares names, birth date and documents first, the father's name last; if `stop` says
+/// Compares names and birth date first, the father's name last; if `stop` says
 /// the pair cannot matter whatever the rest says, stops there (`Err`, the rest missing).
 fn compare_unless(
     a: Side,
@@ -301,6 +301,18 @@ fn compare_unless(
     p.set(Comparison::GivenName, n.given);
     p.set(Comparison::FamilyName, n.family);
     p.set(Comparison::BirthDate, date_level(x.dob, y.dob));
+    let outcome = |p| Outcome {
+        pattern: p,
+        swapped: n.swapped,
+        given: n.given_pair,
+        family: n.family_pair,
+    };
+    // Names and birth date are read from the records themselves; documents and the rest
+    // from the arena, which most pairs need not touch.
+    let pending = pending(a, b);
+    if stop(&outcome(p), pending) {
+        return Err(outcome(p));
+    }
     p.set(
         Comparison::PassportNo,
         document_level(x.passport.get(a.arena), y.passport.get(b.arena)),
@@ -309,16 +321,9 @@ fn compare_unless(
         Comparison::NationalId,
         document_level(x.national_id.get(a.arena), y.national_id.get(b.arena)),
     );
-    let outcome = |p| Outcome {
-        pattern: p,
-        swapped: n.swapped,
-        given: n.given_pair,
-        family: n.family_pair,
-    };
-    let early = outcome(p);
-    let pending = pending(a, b);
-    if stop(&early, pending) {
-        return Err(early);
+    let documents = (1 << Comparison::PassportNo.index()) | (1 << Comparison::NationalId.index());
+    if pending & documents != 0 && stop(&outcome(p), pending & !documents) {
+        return Err(outcome(p));
     }
     let names = &cx.names;
     if x.sex != 0 && y.sex != 0 {
@@ -364,13 +369,21 @@ fn compare_unless(
     Ok(outcome(p))
 }
 
-/// The comparisons after the first ones (names, birth date, documents) that may find a
-/// value on both sides, one bit per comparison index. A comparison left out here is
+/// The comparisons after the first ones (names, birth date) that may find a value on both
+/// sides, one bit per comparison index. A comparison left out here is
 /// certainly missing; one kept in may still turn out missing.
 fn pending(a: Side, b: Side) -> u16 {
     let (x, y) = (a.rec, b.rec);
     let both = |x: bool, y: bool| x && y;
     [
+        (
+            Comparison::PassportNo,
+            both(x.passport.present(), y.passport.present()),
+        ),
+        (
+            Comparison::NationalId,
+            both(x.national_id.present(), y.national_id.present()),
+        ),
         (
             Comparison::FatherName,
             both(x.father.is_some(), y.father.is_some()),

@@ -28,7 +28,7 @@
 //!    priors and clamping. The prior is the chance that two random records are one person,
 //!    so a larger registry (more namesakes) asks for more evidence. Exact names are adjusted
 //!    by how common the name is.
-//!    A pair stops after names, birth date and documents when even the best levels of the
+//!    A pair stops after names and birth date when even the best levels of the
 //!    comparisons still to come (only those both records can fill) could not lift it to
 //!    review: most candidate pairs are strangers or siblings.
 //! 5. **Decide** on the match weight (log2 posterior odds). Households are the hard
@@ -77,7 +77,7 @@ use std::collections::HashMap;
 use blocking::{Blocking, compare_pair};
 use cluster::{Edge, MergeRule, cluster};
 use compare::Comparer;
-use features::{Prepared, prepare};
+use features::Prepared;
 use hash::Rng;
 use model::{LevelCounts, TermFrequencies, estimate_u, train};
 use names::NameView;
@@ -382,41 +382,42 @@ pub fn resolve(records: &[RawRecord], config: &Config) -> Result<Resolution, Res
 /// together in memory (the members of a block are then read from cache, not RAM), and
 /// `order[k]`, the input index of internal record `k`.
 pub(crate) fn prepare_in_order(records: &[RawRecord], threads: usize) -> (Prepared, Vec<u32>) {
-    let mut prep = prepare(records, threads);
-    let order = locality_order(&prep);
-    prep.recs = par_map(&order, threads, |&i| prep.recs[i as usize]);
-    (prep, order)
+    // Sorted by family name, given name and birth year (skeletons), the order blocks are
+    // read in.
+    features::prepare_sorted(records, threads, blocking::locality)
 }
 
 /// `items` mapped on `threads` threads, in order.
-pub(crate) fn par_map<T: Sync, U: Send>(
+pub(crate) fn par_map<T: Sync, U: Copy + Send + Sync>(
     items: &[T],
     threads: usize,
+    placeholder: U,
     f: impl Fn(&T) -> U + Sync,
 ) -> Vec<U> {
-    let chunk = items.len().div_ceil(threads.max(1)).max(1);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
-            .collect();
-        join_all(handles).into_iter().flatten().collect()
-    })
+    par_fill(items.len(), threads, placeholder, |i| f(&items[i]))
 }
 
-/// Records sorted by family name, given name and birth year (skeletons), the order blocks
-/// are read in; ties by input index.
-fn locality_order(prep: &Prepared) -> Vec<u32> {
-    let names = NameView::new(&prep.names);
-    let mut keyed: Vec<((u64, u64, u16), u32)> = prep
-        .recs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (blocking::locality(r, &names), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    keyed.into_iter().map(|k| k.1).collect()
+/// `f(0), f(1), … f(n - 1)` computed on `threads` threads into one vector, allocated once
+/// (`placeholder` fills it first).
+pub(crate) fn par_fill<U: Copy + Send + Sync>(
+    n: usize,
+    threads: usize,
+    placeholder: U,
+    f: impl Fn(usize) -> U + Sync,
+) -> Vec<U> {
+    let mut out = vec![placeholder; n];
+    let chunk = n.div_ceil(threads.max(1)).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        for (c, part) in out.chunks_mut(chunk).enumerate() {
+            s.spawn(move || {
+                for (i, slot) in part.iter_mut().enumerate() {
+                    *slot = f(c * chunk + i);
+                }
+            });
+        }
+    });
+    out
 }
 
 /// The results of worker threads, in order. A worker that panicked is a bug: its panic is

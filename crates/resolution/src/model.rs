@@ -180,6 +180,34 @@ impl<T> PartialEq for Derived<T> {
     }
 }
 
+/// The comparisons a pattern has a level for (not missing), one bit per index.
+fn present(p: Pattern) -> u16 {
+    // Bit 0 of each three-bit level set when the level is 7, missing.
+    let missing = p.0 & (p.0 >> 1) & (p.0 >> 2);
+    let mut mask = 0u16;
+    for i in 0..COMPARISONS {
+        mask |= (((missing >> (3 * i)) & 1) as u16) << i;
+    }
+    !mask & PENDING_MASK
+}
+
+/// [`Comparison::shared_by_siblings`] and [`Comparison::household`] as bit masks.
+const SHARED_BY_SIBLINGS: u16 = mask_of(false);
+const HOUSEHOLD: u16 = mask_of(true);
+
+const fn mask_of(household: bool) -> u16 {
+    let mut m = 0;
+    let mut i = 0;
+    while i < COMPARISONS {
+        let c = Comparison::ALL[i];
+        if (household && c.household()) || (!household && c.shared_by_siblings()) {
+            m |= 1 << i;
+        }
+        i += 1;
+    }
+    m
+}
+
 /// The pending comparisons [`Model::best_case`] tabulates: all fifteen.
 const PENDING_MASK: u16 = (1 << COMPARISONS) - 1;
 
@@ -434,21 +462,45 @@ impl Model {
     /// candidate pair, so it reads tables rather than the names.
     pub(crate) fn best_case(&self, p: Pattern, pending: u16) -> f64 {
         let discounted = self.discounts(p);
+        // A document still to come may agree, and then the given names' disagreement
+        // discounts nothing: the better of both cases.
+        let documents = [Comparison::PassportNo, Comparison::NationalId]
+            .iter()
+            .any(|c| pending & (1 << c.index()) != 0);
+        if discounted && documents {
+            return self
+                .best_case_as(p, pending, true)
+                .max(self.best_case_as(p, pending, false));
+        }
+        self.best_case_as(p, pending, discounted)
+    }
+
+    fn best_case_as(&self, p: Pattern, pending: u16, discounted: bool) -> f64 {
+        // Called for every candidate pair, up to three times: bit masks, not the
+        // comparison list.
+        let capped = if discounted {
+            SHARED_BY_SIBLINGS
+        } else if self.config.household_rules {
+            HOUSEHOLD
+        } else {
+            0
+        };
         let mut s = self.prior_weight;
         let mut sum = 0.0;
-        for c in Comparison::ALL {
-            let l = p.level(c);
-            if l == MISSING || pending & (1 << c.index()) != 0 {
-                continue;
-            }
-            let mut x = self.weights[c.index()][usize::from(l)];
-            if l == EXACT && c.index() < 3 {
-                x = self.max_weights[c.index()];
-            }
-            if c == Comparison::GivenName && l == DIFFERENT && discounted {
+        let mut known = present(p) & !pending;
+        while known != 0 {
+            let i = known.trailing_zeros() as usize;
+            known &= known - 1;
+            let l = ((p.0 >> (3 * i)) & 7) as u8;
+            let mut x = if l == EXACT && i < 3 {
+                self.max_weights[i]
+            } else {
+                self.weights[i][usize::from(l)]
+            };
+            if i == Comparison::GivenName.index() && l == DIFFERENT && discounted {
                 x = x.min(self.config.given_name_conflict_weight);
             }
-            if x > 0.0 && self.capped(c, discounted) {
+            if x > 0.0 && capped & (1 << i) != 0 {
                 sum += x;
             } else {
                 s += x;
@@ -811,8 +863,6 @@ mod tests {
             Comparison::GivenName,
             Comparison::FamilyName,
             Comparison::BirthDate,
-            Comparison::PassportNo,
-            Comparison::NationalId,
         ];
         for household_rules in [true, false] {
             let m = Model::new(
@@ -835,7 +885,7 @@ mod tests {
                     }
                 }
                 // Some of the later comparisons still to come (after the first stop all of
-                // them, before the father's name only that one).
+                // them, documents included; before the father's name only that one).
                 let mut partial = full;
                 let mut pending = 0u16;
                 for c in Comparison::ALL {
