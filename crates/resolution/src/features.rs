@@ -113,18 +113,20 @@ pub(crate) enum NameSource {
 }
 
 /// Normalises records into one name table and one arena, caching by raw value: lists
-/// repeat the same names and places thousands of times.
-pub(crate) struct Normaliser<S: NameSink> {
+/// repeat the same names and places thousands of times. The caches borrow the raw values
+/// from the records (`'r`) rather than copy them: a million records hold about a million
+/// distinct raw names.
+pub(crate) struct Normaliser<'r, S: NameSink> {
     pub(crate) sink: S,
     pub(crate) arena: Vec<u8>,
-    names: HashMap<String, NameRef>,
-    fulls: HashMap<String, [NameRef; 3]>,
-    places: HashMap<String, u32>,
-    nationalities: HashMap<String, u32>,
+    names: HashMap<&'r str, NameRef>,
+    fulls: HashMap<&'r str, [NameRef; 3]>,
+    places: HashMap<&'r str, u32>,
+    nationalities: HashMap<&'r str, u32>,
     buf: String,
 }
 
-impl<S: NameSink> Normaliser<S> {
+impl<'r, S: NameSink> Normaliser<'r, S> {
     pub(crate) fn new(sink: S) -> Self {
         Normaliser {
             sink,
@@ -137,11 +139,11 @@ impl<S: NameSink> Normaliser<S> {
         }
     }
 
-    pub(crate) fn record(&mut self, r: &RawRecord) -> Rec {
+    pub(crate) fn record(&mut self, r: &'r RawRecord) -> Rec {
         self.record_with_source(r).0
     }
 
-    pub(crate) fn record_with_source(&mut self, r: &RawRecord) -> (Rec, NameSource) {
+    pub(crate) fn record_with_source(&mut self, r: &'r RawRecord) -> (Rec, NameSource) {
         let given = r.get(Field::GivenName);
         let family = r.get(Field::FamilyName);
         let full = r.get(Field::FullName);
@@ -217,7 +219,7 @@ impl<S: NameSink> Normaliser<S> {
         (rec, source)
     }
 
-    fn name(&mut self, raw: &str) -> NameRef {
+    fn name(&mut self, raw: &'r str) -> NameRef {
         if let Some(&n) = self.names.get(raw) {
             return n;
         }
@@ -227,13 +229,13 @@ impl<S: NameSink> Normaliser<S> {
         } else {
             NameRef::new(self.sink.intern(&words.join(" ")), guessed)
         };
-        self.names.insert(raw.to_string(), n);
+        self.names.insert(raw, n);
         n
     }
 
     /// Given, family and father's name from a full name: the last word is the family name,
     /// the words before it the given name, one word a single name.
-    fn full_name(&mut self, raw: &str) -> [NameRef; 3] {
+    fn full_name(&mut self, raw: &'r str) -> [NameRef; 3] {
         if let Some(&n) = self.fulls.get(raw) {
             return n;
         }
@@ -254,25 +256,25 @@ impl<S: NameSink> Normaliser<S> {
         if !father_words.is_empty() {
             out[2] = NameRef::new(self.sink.intern(&father_words.join(" ")), g2);
         }
-        self.fulls.insert(raw.to_string(), out);
+        self.fulls.insert(raw, out);
         out
     }
 
-    fn place(&mut self, raw: &str) -> u32 {
+    fn place(&mut self, raw: &'r str) -> u32 {
         if let Some(&p) = self.places.get(raw) {
             return p;
         }
         let p = normalise_place(raw, &mut self.buf).map_or(NONE, |p| self.sink.intern(&p));
-        self.places.insert(raw.to_string(), p);
+        self.places.insert(raw, p);
         p
     }
 
-    fn nationality(&mut self, raw: &str) -> u32 {
+    fn nationality(&mut self, raw: &'r str) -> u32 {
         if let Some(&p) = self.nationalities.get(raw) {
             return p;
         }
         let p = normalise_nationality(raw, &mut self.buf).map_or(NONE, |p| self.sink.intern(&p));
-        self.nationalities.insert(raw.to_string(), p);
+        self.nationalities.insert(raw, p);
         p
     }
 }
@@ -349,42 +351,41 @@ pub(crate) fn prepare_sorted<K: Ord + Send + Sync>(
         moves.push((map, arena.len() as u32));
         arena.extend_from_slice(&part.arena);
     }
-    let recs = crate::par_fill(order.len(), threads, EMPTY_REC, |k| {
-        let i = order[k] as usize;
-        let (part, _) = &parts[i / chunk];
-        let r = part.recs[i % chunk];
-        match &moves[i / chunk] {
-            (map, _) if map.is_empty() => r,
-            (map, shift) => moved(r, map, *shift),
-        }
-    });
+    // The other parts' records, moved, after the first part's in its own vector (growing
+    // it in place), then put in order where they are: a second vector of records would be
+    // 90 MB of fresh memory at a million records.
+    let mut recs = std::mem::take(&mut parts[0].0.recs);
+    recs.reserve(records.len() - recs.len());
+    for ((part, _), (map, shift)) in parts.iter().zip(&moves).skip(1) {
+        recs.extend(part.recs.iter().map(|&r| moved(r, map, *shift)));
+    }
+    drop(parts);
+    permute(&mut recs, &order);
     (Prepared { names, arena, recs }, order)
 }
 
-/// A placeholder record, overwritten before use.
-const EMPTY_REC: Rec = Rec {
-    given: NameRef::NONE,
-    family: NameRef::NONE,
-    father: NameRef::NONE,
-    nationality: NONE,
-    place_of_birth: NONE,
-    city: NONE,
-    province: NONE,
-    phone: 0,
-    postcode: 0,
-    passport: Span { off: 0, len: 0 },
-    national_id: Span { off: 0, len: 0 },
-    email: Span { off: 0, len: 0 },
-    address: Span { off: 0, len: 0 },
-    dob: Dob {
-        year: 0,
-        month: 0,
-        day: 0,
-        next_year_too: false,
-        hijri: false,
-    },
-    sex: 0,
-};
+/// Reorders `v` so that `v[k]` becomes the old `v[order[k]]`, in place: each cycle of the
+/// permutation is followed once.
+fn permute<T: Copy>(v: &mut [T], order: &[u32]) {
+    let mut done = vec![false; v.len()];
+    for start in 0..v.len() {
+        if done[start] {
+            continue;
+        }
+        let first = v[start];
+        let mut k = start;
+        loop {
+            done[k] = true;
+            let from = order[k] as usize;
+            if from == start {
+                v[k] = first;
+                break;
+            }
+            v[k] = v[from];
+            k = from;
+        }
+    }
+}
 
 /// A record of a part whose names were re-interned by `map` and whose arena now starts at
 /// `shift`.
@@ -420,18 +421,35 @@ fn moved(r: Rec, map: &[u32], shift: u32) -> Rec {
 mod tests {
     use super::*;
 
-    fn rec(fields: &[(Field, &str)]) -> RawRecord {
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        let mut rng = crate::hash::Rng::new(3);
+        for n in [0usize, 1, 2, 7, 1000] {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                order.swap(i, rng.below(i as u64 + 1) as usize);
+            }
+            let original: Vec<u64> = (0..n as u64).map(|x| x * 10).collect();
+            let mut v = original.clone();
+            permute(&mut v, &order);
+            let want: Vec<u64> = order.iter().map(|&i| original[i as usize]).collect();
+            assert_eq!(v, want, "n = {n}");
+        }
+    }
+
+    /// A record that outlives the normaliser borrowing from it (leaked: tests only).
+    fn rec(fields: &[(Field, &str)]) -> &'static RawRecord {
         let mut r = RawRecord::new("x", "t");
         for (f, v) in fields {
             r.set(*f, *v);
         }
-        r
+        Box::leak(Box::new(r))
     }
 
     #[test]
     fn full_name_is_split_when_parts_are_absent() {
         let mut n = Normaliser::new(Names::default());
-        let r = n.record(&rec(&[(
+        let r = n.record(rec(&[(
             Field::FullName,
             "Haji Mohammad Nabi Karimi s/o Abdul Rahim",
         )]));
@@ -439,9 +457,9 @@ mod tests {
         assert_eq!(t(r.given).as_deref(), Some("muhammad nabi"));
         assert_eq!(t(r.family).as_deref(), Some("karimi"));
         assert_eq!(t(r.father).as_deref(), Some("abdulrahim"));
-        let single = n.record(&rec(&[(Field::FullName, "Nabi")]));
+        let single = n.record(rec(&[(Field::FullName, "Nabi")]));
         assert!(single.given.is_some() && !single.family.is_some());
-        let family_only = n.record(&rec(&[(Field::FamilyName, "Karimi")]));
+        let family_only = n.record(rec(&[(Field::FamilyName, "Karimi")]));
         assert_eq!(
             family_only.given, r.family,
             "a lone family name is a single name"
@@ -451,7 +469,7 @@ mod tests {
     #[test]
     fn parts_win_over_the_full_name_and_father_field_wins() {
         let mut n = Normaliser::new(Names::default());
-        let r = n.record(&rec(&[
+        let r = n.record(rec(&[
             (Field::FullName, "Something Else"),
             (Field::GivenName, "Ahmed"),
             (Field::FamilyName, "Karimy"),
@@ -465,7 +483,7 @@ mod tests {
     #[test]
     fn arabic_script_letters_are_flagged_as_guessed() {
         let mut n = Normaliser::new(Names::default());
-        let r = n.record(&rec(&[
+        let r = n.record(rec(&[
             (Field::GivenName, "سپین"),
             (Field::FamilyName, "کریمی"),
         ]));
@@ -483,6 +501,7 @@ mod tests {
                     (Field::PassportNo, &format!("P{i:07}")),
                     (Field::Province, "Kabul"),
                 ])
+                .clone()
             })
             .collect();
         let one = prepare(&records, 1);
