@@ -1492,6 +1492,7 @@ pub fn manifest_pdf(m: &ManifestExport, now: OffsetDateTime) -> Vec<u8> {
                 r[9].clone(),
                 r[10].clone(),
                 r[11].clone(),
+                r[12].clone(),
             ]
         })
         .collect();
@@ -1508,6 +1509,7 @@ pub fn manifest_pdf(m: &ManifestExport, now: OffsetDateTime) -> Vec<u8> {
             "Expiry",
             "Lap",
             "Tier",
+            "Head",
         ],
         &rows,
     );
@@ -1573,6 +1575,66 @@ mod tests {
             errs[2].contains("row 5") && errs[2].contains("twice"),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn the_pdf_names_each_household_head() {
+        let departure = DepartureRecord {
+            id: "RCH871".into(),
+            kind: "flight".into(),
+            carrier: "USAF C-17".into(),
+            origin: "KBL".into(),
+            destination: "Al Udeid".into(),
+            departs_at: "2021-08-15T21:00:00Z".into(),
+            seats: 450,
+            weight_limit_kg: None,
+            gate: "North".into(),
+            status: "confirmed".into(),
+            manifest: "frozen".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        let row = |seq: &str, given: &str, head: &str| {
+            [
+                "RCH871",
+                "HH-17",
+                seq,
+                "Haidari",
+                given,
+                "1980-03-01",
+                "F",
+                "AFG",
+                "P1234567",
+                "2030-01-01",
+                "no",
+                "1",
+                head,
+            ]
+            .map(String::from)
+        };
+        let m = ManifestExport {
+            departure,
+            rows: vec![row("1", "Laila", "yes"), row("2", "Farid", "no")],
+            seats: 2,
+            people: 2,
+            lap_infants: 0,
+        };
+        let path = std::env::temp_dir().join(format!("manifest-{}.pdf", std::process::id()));
+        std::fs::write(&path, manifest_pdf(&m, now())).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout", path.to_str().expect("utf-8"), "-"])
+            .output()
+            .expect("pdftotext (poppler-utils; scripts/test installs it)");
+        let _ = std::fs::remove_file(&path);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let row = |name: &str| {
+            text.lines()
+                .find(|l| l.contains(name))
+                .map(|l| l.split_whitespace().last().unwrap_or_default().to_string())
+        };
+        assert_eq!(row("Tier").as_deref(), Some("Head"), "{text}");
+        assert_eq!(row("Laila").as_deref(), Some("yes"), "{text}");
+        assert_eq!(row("Farid").as_deref(), Some("no"), "{text}");
     }
 
     #[test]
