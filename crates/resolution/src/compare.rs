@@ -252,7 +252,7 @@ impl<'a> Comparer<'a> {
         }
         let (lo, hi) = if a.0 < b.0 { (a.0, b.0) } else { (b.0, a.0) };
         let (lo, hi) = (compact_ref(lo), compact_ref(hi));
-        if hi >= 1 << KEY_BITS {
+        if lo.max(hi) >= 1 << KEY_BITS {
             return name_level(a, b, &self.names);
         }
         // Key in the high bits, level in the low three.

@@ -22,15 +22,15 @@
 //!    Each pair is compared once.
 //! 3. **Compare** graded: 15 comparisons, each with an agreement level (exact, spelling
 //!    variant, close, weak, different; typo, year only, years apart…; missing weighs
-//!    nothing), packed into a 45-bit pattern.
+//!    nothing), packed into a 45-bit pattern. A pair stops early (after names and birth
+//!    date, after documents, before the father's name) when even the best levels of the
+//!    comparisons still to come, only those both records can fill, could not lift it to
+//!    review: most candidate pairs are strangers or siblings.
 //! 4. **Learn** Fellegi–Sunter weights log2(m/u) without labels: u from random pairs, m and
 //!    the match rate by EM over the distinct patterns of a sample of candidate pairs, with
 //!    priors and clamping. The prior is the chance that two random records are one person,
 //!    so a larger registry (more namesakes) asks for more evidence. Exact names are adjusted
 //!    by how common the name is.
-//!    A pair stops after names and birth date when even the best levels of the
-//!    comparisons still to come (only those both records can fill) could not lift it to
-//!    review: most candidate pairs are strangers or siblings.
 //! 5. **Decide** on the match weight (log2 posterior odds). Households are the hard
 //!    negatives: facts a household shares (family and father's name, phone, address, places)
 //!    together prove at most the household; when the given names disagree and no document
