@@ -679,7 +679,8 @@ struct ReviewPage {
     waiting: i64,
     skip: i64,
     pair: Option<(RowView, RowView)>,
-    score: f64,
+    /// The pair's match weight and what it means, for people: "+0.0 (probability 0.50)".
+    score: String,
     why: String,
 }
 
@@ -702,7 +703,7 @@ pub async fn review(
         waiting,
         skip,
         pair: None,
-        score: 0.0,
+        score: String::new(),
         why: String::new(),
     };
     if let Some((a, b, score)) = next.into_iter().next() {
@@ -720,7 +721,7 @@ pub async fn review(
             )
             .to_string();
         }
-        page.score = score;
+        page.score = score_text(score);
         page.pair = Some((va, vb));
         let ev = AuditEvent::new(
             user.actor(),
@@ -732,6 +733,16 @@ pub async fn review(
         state.store.audit(&ev, state.now()).await?;
     }
     render(&page, StatusCode::OK)
+}
+
+/// A match weight as the review page shows it: signed, one decimal (never "-0.0"), and the
+/// probability it stands for.
+fn score_text(score: f64) -> String {
+    let shown = if score.abs() < 0.05 { 0.0 } else { score };
+    format!(
+        "{shown:+.1} (probability {:.2})",
+        drawdown_resolution::Model::probability(score)
+    )
 }
 
 pub async fn review_decide(
@@ -989,4 +1000,16 @@ pub async fn verify_person(
         .verify_person(&id, document, &user.actor(), &ev, state.now())
         .await?;
     see_other(&format!("/people/{id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::score_text;
+
+    #[test]
+    fn a_match_weight_reads_with_its_probability_and_never_as_minus_zero() {
+        assert_eq!(score_text(-0.01), "+0.0 (probability 0.50)");
+        assert_eq!(score_text(2.0), "+2.0 (probability 0.80)");
+        assert_eq!(score_text(-2.0), "-2.0 (probability 0.20)");
+    }
 }
