@@ -629,6 +629,8 @@ struct Incremental {
     new_right: usize,
     /// Agreement with a full run over registry + held-out rows.
     agree_with_full_run: Option<(usize, usize)>,
+    /// Each held-out row decided otherwise than by the full run, and why (one line each).
+    differences: Vec<String>,
 }
 
 fn incremental(data: &Data, resolution: &Resolution) -> Result<Incremental> {
@@ -651,10 +653,13 @@ fn incremental(data: &Data, resolution: &Resolution) -> Result<Incremental> {
         person_clusters.entry(t).or_default().push(clusters[i]);
     }
     let mut decided: Vec<Option<u32>> = Vec::with_capacity(data.held.len());
+    let mut best: Vec<Option<(u32, f64)>> = Vec::with_capacity(data.held.len());
     for (record, truth) in data.held.iter().zip(&data.held_truth) {
         let started = Instant::now();
-        let cluster = index.assign(record).cluster;
+        let assignment = index.assign(record);
         out.latencies.push(started.elapsed());
+        let cluster = assignment.cluster;
+        best.push(assignment.candidates.first().map(|c| (c.record, c.score)));
         decided.push(cluster);
         match person_clusters.get(truth) {
             Some(theirs) => {
@@ -702,10 +707,71 @@ fn incremental(data: &Data, resolution: &Resolution) -> Result<Incremental> {
         };
         if same {
             agree += 1;
+        } else {
+            out.differences.push(difference(
+                data, resolution, &full, h, *decision, best[h], expected,
+            ));
         }
     }
     out.agree_with_full_run = Some((agree, decided.len()));
     Ok(out)
+}
+
+/// Why held-out row `h` was decided otherwise than by the full run: the weight of the row and
+/// the registry record the decision turns on, under the registry's model and under the full
+/// run's (which trained again on one more thousand rows). Where the weights agree, the
+/// difference is the full run's clustering (the held-out rows among themselves, and the
+/// anti-chaining check on whole groups).
+fn difference(
+    data: &Data,
+    registry: &Resolution,
+    full: &Resolution,
+    h: usize,
+    decision: Option<u32>,
+    best: Option<(u32, f64)>,
+    expected: Option<&Vec<u32>>,
+) -> String {
+    let row = &data.held[h];
+    let full_ids = cluster_ids(full);
+    let base = data.records.len();
+    // The registry record the decision turns on: the index's best candidate, else one the
+    // full run clustered the row with.
+    let other = best
+        .map(|(r, _)| r as usize)
+        .or_else(|| (0..base).find(|&i| full_ids[i] == full_ids[base + h]));
+    let weights = other.map(|o| {
+        let b = &data.records[o];
+        (
+            drawdown_resolution::explain(row, b, &registry.model).score,
+            drawdown_resolution::explain(row, b, &full.model).score,
+        )
+    });
+    let said = |c: Option<u32>| c.map_or("a new person".to_string(), |c| format!("cluster {c}"));
+    let full_said = expected.map_or("a new person".to_string(), |v| {
+        format!("the registry's cluster(s) {v:?}")
+    });
+    let threshold = registry.model.config.match_threshold;
+    let cause = match weights {
+        Some((a, b)) if (a >= threshold) != (b >= full.model.config.match_threshold) => {
+            "the retrained model puts the pair on the other side of the match threshold"
+        }
+        Some((a, _)) if a >= threshold && decision.is_none() => {
+            "a match, but the merge rule refused the whole person (a member conflicts with the \
+             row, or the group does not agree on average); the full run, merging the strongest \
+             links first, grouped them in another order"
+        }
+        Some(_) => "same side of the threshold under both models: the full run's clustering",
+        None => "no registry record to compare",
+    };
+    format!(
+        "{}: index {}, full run {}; weight under the registry's model {}, the full run's {}: {}",
+        row.id,
+        said(decision),
+        full_said,
+        weights.map_or("-".into(), |w| format!("{:+.2}", w.0)),
+        weights.map_or("-".into(), |w| format!("{:+.2}", w.1)),
+        cause
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -1404,6 +1470,9 @@ fn report(r: &Report) -> String {
                  same ({:.2} %)",
                 100.0 * ratio(agree as f64, n as f64)
             );
+            for d in &i.differences {
+                let _ = writeln!(out, "    {d}");
+            }
         }
     }
     if let Some(f) = r.febrl {
