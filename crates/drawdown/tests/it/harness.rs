@@ -107,6 +107,17 @@ impl Run {
         );
         self
     }
+    /// Asserts that the command failed and that its output says `says`.
+    #[track_caller]
+    pub fn assert_refused(&self, says: &str) -> &Self {
+        assert!(
+            !self.ok() && self.all().contains(says),
+            "expected a refusal saying {says:?} ({:?}):\n{}",
+            self.code,
+            self.all()
+        );
+        self
+    }
 }
 
 /// Runs `drawdown ARGS` with extra environment variables, stdin closed, to completion.

@@ -453,13 +453,7 @@ async fn the_command_line_records_imports_and_shows() {
         b"kind,at,place,source,confidence\nplace_taken,2021-08-15,Jalalabad,AFP,high\nplace_taken,2021-08-15,Gotham,AFP,high\n",
     );
     let r = drawdown(&["situation", "import", &bad.to_string_lossy()], &env);
-    assert!(!r.ok());
-    assert!(
-        r.all()
-            .contains("bad.csv, row 3, place: 'Gotham' is not in the gazetteer"),
-        "{}",
-        r.all()
-    );
+    r.assert_refused("bad.csv, row 3, place: 'Gotham' is not in the gazetteer");
     let wrong = dir.join("wrong.csv");
     write_file(
         &wrong,
@@ -517,7 +511,7 @@ async fn the_command_line_records_imports_and_shows() {
         ],
         &env,
     );
-    assert!(!r.ok() && r.all().contains("horizon:"), "{}", r.all());
+    r.assert_refused("horizon:");
 
     let r = drawdown(&["posture", "show"], &env);
     r.assert_ok();
@@ -541,11 +535,7 @@ async fn the_command_line_records_imports_and_shows() {
         ],
         &env,
     );
-    assert!(
-        !r.ok() && r.all().contains("there is no decision item"),
-        "{}",
-        r.all()
-    );
+    r.assert_refused("there is no decision item");
     let r = drawdown(
         &[
             "posture",
@@ -596,13 +586,7 @@ async fn the_command_line_records_imports_and_shows() {
         &["posture", "tripwires", "check", "capitals_fell >= 5"],
         &[],
     );
-    assert!(!r.ok());
-    assert!(
-        r.all()
-            .contains("at column 1: 'capitals_fell' is not a measure"),
-        "{}",
-        r.all()
-    );
+    r.assert_refused("at column 1: 'capitals_fell' is not a measure");
     let r = drawdown(
         &[
             "posture",
@@ -969,11 +953,7 @@ async fn the_committee_configures_levels_and_their_checklists() {
         ],
         &env,
     );
-    assert!(
-        !r.ok() && r.all().contains("'janitor' is not a role"),
-        "{}",
-        r.all()
-    );
+    r.assert_refused("'janitor' is not a role");
     let r = drawdown(
         &[
             "posture",
@@ -984,11 +964,7 @@ async fn the_committee_configures_levels_and_their_checklists() {
         ],
         &env,
     );
-    assert!(
-        !r.ok() && r.all().contains("no task no-such-task"),
-        "{}",
-        r.all()
-    );
+    r.assert_refused("no task no-such-task");
 }
 
 #[tokio::test]
