@@ -475,6 +475,16 @@ impl Store {
     ) -> Result<()> {
         let (a, b) = pair(a, b);
         let mut tx = self.begin_write().await?;
+        // A decision is on two rows of the registry: anything else changes nothing.
+        let known: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM source_rows WHERE id IN ($1, $2)")
+                .bind(&a)
+                .bind(&b)
+                .fetch_one(&mut *tx)
+                .await?;
+        if a == b || known != 2 {
+            return Err(StorageError::NotFound(format!("a pair of rows {a}, {b}")));
+        }
         sqlx::query("DELETE FROM match_decisions WHERE row_a = $1 AND row_b = $2")
             .bind(&a)
             .bind(&b)

@@ -614,3 +614,81 @@ async fn a_person_typed_in_twice_or_after_a_restart_is_matched_to_the_first() {
         .await;
     assert_eq!(third, first, "after a restart too");
 }
+
+#[tokio::test]
+async fn the_review_queue_takes_decisions_on_its_pairs_and_nothing_else() {
+    let s = Server::demo_small().await;
+    let reg = s.login("registrar").await;
+    let review = || async { s.get("/people/review", Auth::Session(&reg)).await.text() };
+    // "N pairs the engine could not decide", and the pair shown.
+    let waiting = |page: &str| -> i64 {
+        let head = page.split(" pairs the engine").next().unwrap_or("");
+        let digits: String = head
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        digits.parse().expect("a count of pairs")
+    };
+    let field = |page: &str, name: &str| -> String {
+        let at = page
+            .find(&format!("name=\"{name}\" value=\""))
+            .expect("the pair's row ids");
+        page[at + name.len() + 15..]
+            .split('"')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let page = review().await;
+    let before = waiting(&page);
+    assert!(before > 0, "the small demo has pairs to review");
+    let (a, b) = (field(&page, "a"), field(&page, "b"));
+    assert!(page.contains("Match weight"), "{}", truncate(&page, 2000));
+
+    // Rows that do not exist, or a row with itself: not found, nothing recorded.
+    for (x, y) in [("no-such-row", b.as_str()), (a.as_str(), a.as_str())] {
+        s.submit(
+            "/people/review",
+            &reg,
+            &[("a", x), ("b", y), ("decision", "match"), ("skip", "0")],
+        )
+        .await
+        .expect(404, "a decision on rows that are not a pair");
+    }
+    s.submit(
+        "/people/review",
+        &reg,
+        &[("a", &a), ("b", &b), ("decision", "perhaps"), ("skip", "0")],
+    )
+    .await
+    .expect(400, "an unknown decision");
+    assert_eq!(waiting(&review().await), before, "nothing decided");
+
+    // A decision on the pair shown takes it off the queue.
+    s.submit(
+        "/people/review",
+        &reg,
+        &[
+            ("a", &a),
+            ("b", &b),
+            ("decision", "not_match"),
+            ("skip", "0"),
+        ],
+    )
+    .await
+    .expect(303, "a decision");
+    let page = review().await;
+    assert_eq!(waiting(&page), before - 1);
+    if before > 1 {
+        assert!((field(&page, "a"), field(&page, "b")) != (a.clone(), b.clone()));
+    }
+    // Reading the queue is a registrar's work.
+    s.get("/people/review", Auth::Session(&s.login("viewer").await))
+        .await
+        .expect(403, "viewer");
+}
